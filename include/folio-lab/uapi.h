@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note OR MIT */
+/*
+ * folio-lab: the ABI between kernel-module/folio_lab.ko and the harness.
+ *
+ * Every structure has fixed-size fields and a size that is a multiple of
+ * 8; reserved fields must be zero on input and are zero on output. The
+ * harness checks FOLIO_LAB_ABI_VERSION through FOLIO_LAB_IOC_INFO before
+ * anything else.
+ */
+#ifndef FOLIO_LAB_UAPI_H
+#define FOLIO_LAB_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FOLIO_LAB_ABI_VERSION 1
+#define FOLIO_LAB_DEVICE "/dev/folio_lab"
+
+/* Limits the module enforces (-EINVAL past them). */
+#define FOLIO_LAB_MAX_FOLIOS 1024
+#define FOLIO_LAB_MAX_ORDER 9
+#define FOLIO_LAB_MAX_BASE_REFS 1024
+#define FOLIO_LAB_MAX_DURATION_NS (60ULL * 1000000000ULL)
+#define FOLIO_LAB_MAX_ITERATIONS (1ULL << 40)
+#define FOLIO_LAB_MAX_GET_NR 65536
+
+/* What the running kernel's folio refcount does, found by behaviour. */
+enum folio_lab_scheme {
+	FOLIO_LAB_SCHEME_UNKNOWN = 0,
+	FOLIO_LAB_SCHEME_ZERO = 1,	 /* frozen reads 0 in the raw _refcount */
+	FOLIO_LAB_SCHEME_FROZEN_BIT = 2, /* frozen sets bit 31 */
+};
+
+/*
+ * What a RUN hammers. KERNEL is the real folio API on the shared folios;
+ * the rest are the in-module copies of include/folio-lab/refscheme.h on a
+ * private counter, one per shared folio, each on its own cache line.
+ * Names (CLI, records, plots): "kernel", "cas-loop", "assume-one",
+ * "frozen-bit", "plain-add".
+ */
+enum folio_lab_variant {
+	FOLIO_LAB_VARIANT_KERNEL = 0,
+	FOLIO_LAB_VARIANT_CAS_LOOP = 1,
+	FOLIO_LAB_VARIANT_ASSUME_ONE = 2,
+	FOLIO_LAB_VARIANT_FROZEN_BIT = 3,
+	FOLIO_LAB_VARIANT_PLAIN_ADD = 4,
+	FOLIO_LAB_NR_VARIANTS
+};
+
+enum folio_lab_mix {
+	/* folio_try_get() then folio_put(): the speculative page-cache path */
+	FOLIO_LAB_MIX_TRYGET_PUT = 0,
+	/* folio_get() (or folio_ref_add(get_nr)) then folio_put() */
+	FOLIO_LAB_MIX_GET_PUT = 1,
+	/*
+	 * try_get+put, and every freeze_every iterations: freeze at the
+	 * expected count (base_refs), hold for hold_loops, unfreeze.
+	 */
+	FOLIO_LAB_MIX_FREEZER = 2,
+	FOLIO_LAB_NR_MIXES
+};
+
+enum folio_lab_target {
+	FOLIO_LAB_TARGET_SHARED = 0,	 /* every worker on folio 0 */
+	FOLIO_LAB_TARGET_PER_WORKER = 1, /* worker i on folio i % nr_folios */
+};
+
+struct folio_lab_info {
+	__u32 abi_version;	/* FOLIO_LAB_ABI_VERSION */
+	__u32 page_size;
+	__u32 kernel_scheme;	/* enum folio_lab_scheme */
+	__u32 frozen_raw;	/* raw _refcount after folio_ref_freeze(f, 1) */
+	__u32 nr_variants;	/* FOLIO_LAB_NR_VARIANTS */
+	__u32 nr_online_nodes;
+	__u32 setup_active;	/* 1 while a SETUP is in place */
+	__u32 reserved0;
+	char release[64];	/* utsname()->release, NUL-terminated */
+	__u64 reserved[4];
+};
+
+#define FOLIO_LAB_SETUP_NODE_LOCAL (-1)
+
+struct folio_lab_setup {
+	__u32 nr_folios;	/* 1 .. FOLIO_LAB_MAX_FOLIOS */
+	__u32 order;		/* 0 .. FOLIO_LAB_MAX_ORDER */
+	__s32 node;		/* online node id, or FOLIO_LAB_SETUP_NODE_LOCAL */
+	__u32 base_refs;	/* references each folio holds: 1 .. MAX_BASE_REFS */
+	__u32 flags;		/* none defined: must be 0 */
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+struct folio_lab_run {
+	/* in */
+	__u32 variant;		/* enum folio_lab_variant */
+	__u32 mix;		/* enum folio_lab_mix */
+	__u32 target;		/* enum folio_lab_target */
+	__u32 worker_id;	/* selects the folio with TARGET_PER_WORKER */
+	__u64 warmup_ns;	/* untimed loop before the window */
+	__u64 duration_ns;	/* timed window; 0: run iterations instead */
+	__u64 iterations;	/* with duration_ns == 0: 1 .. MAX_ITERATIONS */
+	__u32 get_nr;		/* references per get: 1, or 1024 like a GUP pin */
+	__u32 freeze_every;	/* MIX_FREEZER: one freeze attempt per N iterations */
+	__u32 hold_loops;	/* cpu_relax() loops while holding a ref or a freeze */
+	__u32 flags;		/* none defined: must be 0 */
+	__u64 reserved_in[2];
+	/* out, measured in the kernel over the timed window */
+	__u64 iters;
+	__u64 gets_ok;
+	__u64 gets_failed;
+	__u64 freezes_won;
+	__u64 freezes_lost;
+	__u64 cas_retries;	/* in-module schemes only; 0 for KERNEL */
+	__u64 junk_left;	/* frozen-bit: undo lost a race */
+	__u64 guard_waits;	/* frozen-bit: hit the junk guard */
+	__u64 elapsed_ns;
+	__u64 reserved_out[3];
+};
+
+#define FOLIO_LAB_IOC_MAGIC 0xF0
+#define FOLIO_LAB_IOC_INFO _IOR(FOLIO_LAB_IOC_MAGIC, 1, struct folio_lab_info)
+#define FOLIO_LAB_IOC_SETUP _IOW(FOLIO_LAB_IOC_MAGIC, 2, struct folio_lab_setup)
+#define FOLIO_LAB_IOC_RUN _IOWR(FOLIO_LAB_IOC_MAGIC, 3, struct folio_lab_run)
+#define FOLIO_LAB_IOC_TEARDOWN _IO(FOLIO_LAB_IOC_MAGIC, 4)
+
+#endif /* FOLIO_LAB_UAPI_H */

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# folio-lab entry point. `./run.sh help` for the commands.
+set -euo pipefail
+
+LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export LAB_ROOT
+BUILD_DIR=${FOLIO_LAB_BUILD:-$LAB_ROOT/build}
+export FOLIO_LAB_CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
+
+# Debian packages the lab needs; `setup` installs whichever are missing.
+DEPS=(cmake make gcc pkg-config libhwloc-dev hwloc liburing-dev libjson-c-dev
+	gnuplot-nox linux-perf qemu-system-x86 busybox-static linux-source-6.12
+	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync dwarves
+	spin python3-scipy chromium file)
+
+log() { printf '[folio-lab] %s\n' "$*" >&2; }
+die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
+
+usage() {
+	cat <<'EOF'
+usage: ./run.sh [COMMAND] [OPTIONS]
+
+With no command: the lab's main job (see `./run.sh main --help`).
+
+Commands:
+  main [--quick] ...      build or reuse the base and patched kernels, run the
+                          suite natively and in both guests, compare, plot, report
+  test                    install what is missing, build, run every test (ctest)
+  setup                   install the Debian packages the lab needs
+  build                   build the harness (build/) and the static guest harness
+  bench ...               one workload on this kernel: `./run.sh bench --help`
+  plan ...                print the worker -> PU map only: `./run.sh plan --help`
+  list                    workloads, their variants and options
+  kernels [LABEL...]      build (or reuse from the cache) the lab's kernels
+  guest ...               boot kernels under QEMU and run a suite inside
+  compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating
+  plot DIR                draw the charts of a results directory
+  report DIR              the self-contained HTML report of a results directory
+  verify                  model-check the refcount protocol with SPIN
+  experiment NAME|--list  one review question, answered end to end
+  help                    this text
+EOF
+}
+
+missing_deps() {
+	local p
+	for p in "${DEPS[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			printf '%s\n' "$p"
+	done
+}
+
+cmd_setup() {
+	local missing
+	missing=$(missing_deps)
+	[ -z "$missing" ] && return 0
+	log "installing Debian packages: $(echo $missing)"
+	[ "$(id -u)" = 0 ] || die "need root to apt-get install: $(echo $missing)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >&2
+}
+
+cmd_build() {
+	log "building the harness in $BUILD_DIR"
+	cmake -S "$LAB_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
+	cmake -S "$LAB_ROOT" -B "$BUILD_DIR/static" -DFOLIO_LAB_STATIC=ON \
+		-DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build "$BUILD_DIR/static" -j"$(nproc)" --target folio-lab >&2
+}
+
+harness() { exec "$BUILD_DIR/folio-lab" "$@"; }
+
+cmd_test() {
+	cmd_setup
+	cmd_build
+	log "running the tests (ctest)"
+	cd "$BUILD_DIR"
+	ctest --output-on-failure --timeout 3000 "$@"
+}
+
+main() {
+	local cmd=${1:-main}
+	[ $# -gt 0 ] && shift
+	case "$cmd" in
+	-h | --help | help) usage ;;
+	setup) cmd_setup ;;
+	build) cmd_setup && cmd_build ;;
+	test) cmd_test "$@" ;;
+	bench | plan | list | compare | report | merge)
+		cmd_setup && cmd_build && harness "$cmd" "$@" ;;
+	kernels) cmd_setup && exec "$LAB_ROOT/kernels/build.sh" "$@" ;;
+	guest) cmd_setup && cmd_build && exec "$LAB_ROOT/guest/run.sh" "$@" ;;
+	plot) cmd_setup && exec "$LAB_ROOT/plots/plot.sh" "$@" ;;
+	verify) cmd_setup && exec "$LAB_ROOT/model/verify.sh" "$@" ;;
+	experiment) cmd_setup && cmd_build && exec "$LAB_ROOT/experiments/run.sh" "$@" ;;
+	main | --quick | -*)
+		[ "$cmd" = main ] || set -- "$cmd" "$@"
+		cmd_setup && cmd_build && exec "$LAB_ROOT/harness/main-job.sh" "$@" ;;
+	*) usage >&2; die "unknown command '$cmd'" ;;
+	esac
+}
+
+main "$@"
