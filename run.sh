@@ -89,8 +89,10 @@ main() {
 	setup) cmd_setup ;;
 	build) cmd_setup && cmd_build ;;
 	test) cmd_test "$@" ;;
-	bench | plan | list | compare | report | merge)
+	bench | plan | list | merge)
 		cmd_setup && cmd_build && harness "$cmd" "$@" ;;
+	compare | report | export-csv)
+		cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-compare" "$cmd" "$@" ;;
 	kernels) cmd_setup && exec "$LAB_ROOT/kernels/build.sh" "$@" ;;
 	guest) cmd_setup && cmd_build && exec "$LAB_ROOT/guest/run.sh" "$@" ;;
 	plot) cmd_setup && exec "$LAB_ROOT/plots/plot.sh" "$@" ;;
