@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The lab's main job: kernels, native suite, guest suites, comparison,
+# charts, report. Called by ./run.sh (after set-up and the userspace build).
+set -euo pipefail
+
+LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD_DIR=${FOLIO_LAB_BUILD:-$LAB_ROOT/build}
+
+usage() {
+	cat <<'EOF'
+usage: ./run.sh [main] [OPTIONS]
+
+Builds (or reuses from the cache) the base and patched kernels, runs the
+default suite natively and inside a QEMU guest of each kernel, compares the
+kernels, draws the charts and writes the report. Everything lands in one
+results directory.
+
+Options:
+  --quick               smoke run: short windows, workers 1,2, pread and module
+  --out DIR             results directory (default results/main-<UTC time>)
+  --kernel LABEL=PATH   a kernel build tree to test (bzImage + Module.symvers);
+                        repeatable; replaces the built-in base/patched pair
+  --baseline LABEL      label the others are compared with (default: base,
+                        or the first --kernel)
+  --debug-vm            use the CONFIG_DEBUG_VM flavour of the built-in pair
+  --workloads LIST      comma-separated workloads for the suites
+  --workers LIST        worker counts (default: topology boundaries)
+  --duration S          measured window per repetition
+  --reps N              repetitions per point
+  --smp N               vCPUs per guest (default 4)
+  --nodes N             emulated NUMA nodes per guest (default 2)
+  --mem MB              guest memory (default 2048)
+  --timeout S           per-guest time limit (default 1800)
+  --no-native           skip the native suite
+  --no-guests           skip the guests (native only)
+  -h, --help            this text
+EOF
+}
+
+log() { printf '[folio-lab] %s\n' "$*" >&2; }
+die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
+
+quick=0 out="" baseline="" flavour=normal native=1 guests=1 timeout=1800
+kernels=() suite_args=() guest_args=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1; suite_args+=(--quick) ;;
+	--out) out=${2:?--out needs a directory}; shift ;;
+	--kernel)
+		[[ ${2:-} == ?*=?* ]] || die "--kernel needs LABEL=PATH"
+		kernels+=("$2"); shift ;;
+	--baseline) baseline=${2:?}; shift ;;
+	--debug-vm) flavour=debug-vm ;;
+	--workloads | --workers | --duration | --reps)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		suite_args+=("$1" "$2"); shift ;;
+	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
+	--smp | --nodes | --mem)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		guest_args+=("$1" "$2"); shift ;;
+	--no-native) native=0 ;;
+	--no-guests) guests=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; die "unknown option '$1'" ;;
+	esac
+	shift
+done
+
+start=$(date +%s)
+out=${out:-$LAB_ROOT/results/main-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+log "results directory: $out"
+elapsed() { echo "$(( $(date +%s) - start ))s"; }
+
+if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
+	log "kernels: base and patched ($flavour flavour) from linux-source-6.12 (cached)"
+	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" base patched)
+	[ ${#kernels[@]} -eq 2 ] || die "kernel build did not return two trees"
+fi
+if [ -z "$baseline" ]; then
+	if [ ${#kernels[@]} -gt 0 ]; then baseline=${kernels[0]%%=*}; else baseline=native; fi
+fi
+
+if [ "$native" = 1 ]; then
+	log "native suite on $(uname -r) [$(elapsed)]"
+	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" \
+		"$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}"
+fi
+
+if [ "$guests" = 1 ]; then
+	kargs=()
+	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
+	log "guest suites: ${kernels[*]%%=*} [$(elapsed)]"
+	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
+		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
+fi
+
+log "comparing against '$baseline' [$(elapsed)]"
+verdict=0
+"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" "$out" || verdict=$?
+log "charts [$(elapsed)]"
+"$LAB_ROOT/plots/plot.sh" "$out"
+"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "$out"
+
+case $verdict in
+0) summary="no regression against $baseline" ;;
+1) summary="REGRESSION against $baseline (see compare.md)" ;;
+125) summary="cannot decide against $baseline (too few repetitions)" ;;
+*) die "compare failed (exit $verdict)" ;;
+esac
+log "done in $(elapsed): $summary"
+log "records: $out/samples.jsonl"
+log "report:  $out/report.html"
