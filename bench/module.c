@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Workload "module": hammer real folio refcounts (and the module's copies of
+ * the refcount schemes) from inside the kernel through /dev/folio_lab.
+ *
+ * setup() (harness process) checks the ABI, reads the kernel's scheme and
+ * makes the one SETUP; the setup lives as long as that descriptor, so it
+ * stays valid for forked workers too. Each worker opens its own descriptor
+ * and issues one RUN: the kernel times the warm-up and the window itself
+ * (FL_WL_SELF_TIMED), so worker starts are aligned by the harness's gate and
+ * the window is measured with ktime_get_ns() in the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "folio-lab/uapi.h"
+#include "workload.h"
+
+static const char *const module_variants[] = {
+    [FOLIO_LAB_VARIANT_KERNEL] = "kernel",	   [FOLIO_LAB_VARIANT_CAS_LOOP] = "cas-loop",
+    [FOLIO_LAB_VARIANT_ASSUME_ONE] = "assume-one", [FOLIO_LAB_VARIANT_FROZEN_BIT] = "frozen-bit",
+    [FOLIO_LAB_VARIANT_PLAIN_ADD] = "plain-add",   [FOLIO_LAB_NR_VARIANTS] = NULL,
+};
+
+static const char *const mix_names[] = {
+    [FOLIO_LAB_MIX_TRYGET_PUT] = "tryget-put",
+    [FOLIO_LAB_MIX_GET_PUT] = "get-put",
+    [FOLIO_LAB_MIX_FREEZER] = "freezer",
+};
+
+static const char *const target_names[] = {
+    [FOLIO_LAB_TARGET_SHARED] = "shared",
+    [FOLIO_LAB_TARGET_PER_WORKER] = "per-worker",
+};
+
+/* Index = enum folio_lab_scheme; the record's kernel_scheme values. */
+static const char *const scheme_names[] = {
+    [FOLIO_LAB_SCHEME_UNKNOWN] = "unknown",
+    [FOLIO_LAB_SCHEME_ZERO] = "zero",
+    [FOLIO_LAB_SCHEME_FROZEN_BIT] = "frozen-bit",
+};
+
+enum {
+	C_GETS_OK,
+	C_GETS_FAILED,
+	C_FREEZES_WON,
+	C_FREEZES_LOST,
+	C_CAS_RETRIES,
+	C_JUNK_LEFT,
+	C_GUARD_WAITS,
+};
+
+static const char *const module_counters[] = {
+    "gets_ok",	   "gets_failed", "freezes_won", "freezes_lost",
+    "cas_retries", "junk_left",	  "guard_waits", NULL,
+};
+
+static const struct fl_param_doc module_params[] = {
+    {"mix", "tryget-put", "tryget-put | get-put | freezer"},
+    {"target", "shared", "shared (all workers on folio 0) | per-worker (worker i on folio i)"},
+    {"folios", "auto", "folios to set up: auto = 1 for shared, one per worker for per-worker"},
+    {"order", "0", "folio order, 0..9"},
+    {"node", "-1", "NUMA node of the folios; -1: the harness process's local node"},
+    {"base_refs", "1", "references each folio holds while idle (1..1024)"},
+    {"get_nr", "1", "references per get (1; 1024 is what a GUP pin adds)"},
+    {"freeze_every", "1000", "mix=freezer: one freeze attempt per N iterations per worker"},
+    {"hold", "0", "cpu_relax() loops while holding a reference or a freeze"},
+    {NULL, NULL, NULL},
+};
+
+struct module_state {
+	int fd; /* the descriptor that owns the SETUP */
+	struct folio_lab_info info;
+	uint32_t mix;
+	uint32_t target;
+	uint32_t get_nr;
+	uint32_t freeze_every;
+	uint32_t hold;
+};
+
+static int lookup(const char *const *names, size_t n, const char *key, const char *val)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], val) == 0)
+			return (int)i;
+	fprintf(stderr, "module: unknown %s '%s'\n", key, val);
+	return -1;
+}
+
+/* A documented key's value as u32 within [lo, hi]; def when not given. */
+static bool param_u32(const struct fl_ctx *ctx, const char *key, uint64_t def, uint64_t lo,
+		      uint64_t hi, uint32_t *out)
+{
+	uint64_t v = def;
+
+	if (fl_param_str(ctx, key) && !fl_param_u64(ctx, key, &v))
+		return false;
+	if (v < lo || v > hi) {
+		fprintf(stderr, "module: %s=%" PRIu64 " out of range %" PRIu64 "..%" PRIu64 "\n",
+			key, v, lo, hi);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static const char *param_or(const struct fl_ctx *ctx, const char *key, const char *def)
+{
+	const char *v = fl_param_str(ctx, key);
+
+	return v ? v : def;
+}
+
+/* Opens the device with a message a user can act on. */
+static int module_open(void)
+{
+	int fd = open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		fprintf(stderr,
+			"module: %s is missing: module not loaded: insmod folio_lab.ko "
+			"(guests do this)\n",
+			FOLIO_LAB_DEVICE);
+	else
+		fprintf(stderr, "module: cannot open %s: %s%s\n", FOLIO_LAB_DEVICE, strerror(errno),
+			errno == EACCES ? " (root only)" : "");
+	return -1;
+}
+
+/* The running kernel's refcount scheme, or NULL when the module is not there. */
+const char *fl_module_kernel_scheme(void);
+const char *fl_module_kernel_scheme(void)
+{
+	struct folio_lab_info info;
+	int fd = open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
+	const char *s = NULL;
+
+	if (fd < 0)
+		return NULL;
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, FOLIO_LAB_IOC_INFO, &info) == 0 &&
+	    info.abi_version == FOLIO_LAB_ABI_VERSION && info.kernel_scheme < 3)
+		s = scheme_names[info.kernel_scheme];
+	close(fd);
+	return s;
+}
+
+static int module_setup(struct fl_ctx *ctx)
+{
+	struct module_state *st;
+	struct folio_lab_setup su;
+	const char *s;
+	char *end;
+	long node;
+	uint32_t nfolios, order, base_refs;
+	int v;
+
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		fprintf(stderr, "module: out of memory\n");
+		return -1;
+	}
+	st->fd = -1;
+
+	if ((v = lookup(mix_names, 3, "mix", param_or(ctx, "mix", "tryget-put"))) < 0)
+		goto fail;
+	st->mix = (uint32_t)v;
+	if ((v = lookup(target_names, 2, "target", param_or(ctx, "target", "shared"))) < 0)
+		goto fail;
+	st->target = (uint32_t)v;
+	if (ctx->variant_index == FOLIO_LAB_VARIANT_PLAIN_ADD && st->mix == FOLIO_LAB_MIX_FREEZER) {
+		fprintf(stderr, "module: plain-add has no liveness check, so mix=freezer would "
+				"corrupt its count; use tryget-put or get-put\n");
+		goto fail;
+	}
+
+	s = param_or(ctx, "folios", "auto");
+	if (strcmp(s, "auto") == 0) {
+		nfolios = st->target == FOLIO_LAB_TARGET_SHARED ? 1 : ctx->nworkers;
+		if (nfolios > FOLIO_LAB_MAX_FOLIOS)
+			nfolios = FOLIO_LAB_MAX_FOLIOS;
+	} else if (!param_u32(ctx, "folios", 1, 1, FOLIO_LAB_MAX_FOLIOS, &nfolios)) {
+		goto fail;
+	}
+	if (!param_u32(ctx, "order", 0, 0, FOLIO_LAB_MAX_ORDER, &order) ||
+	    !param_u32(ctx, "base_refs", 1, 1, FOLIO_LAB_MAX_BASE_REFS, &base_refs) ||
+	    !param_u32(ctx, "get_nr", 1, 1, FOLIO_LAB_MAX_GET_NR, &st->get_nr) ||
+	    !param_u32(ctx, "freeze_every", 1000, 1, UINT32_MAX, &st->freeze_every) ||
+	    !param_u32(ctx, "hold", 0, 0, UINT32_MAX, &st->hold))
+		goto fail;
+
+	s = param_or(ctx, "node", "-1");
+	errno = 0;
+	node = strtol(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || node < -1 || node > INT32_MAX) {
+		fprintf(stderr, "module: node must be -1 or a node id, not '%s'\n", s);
+		goto fail;
+	}
+
+	st->fd = module_open();
+	if (st->fd < 0)
+		goto fail;
+	if (ioctl(st->fd, FOLIO_LAB_IOC_INFO, &st->info) < 0) {
+		fprintf(stderr, "module: INFO failed: %s (is %s really folio_lab?)\n",
+			strerror(errno), FOLIO_LAB_DEVICE);
+		goto fail;
+	}
+	if (st->info.abi_version != FOLIO_LAB_ABI_VERSION) {
+		fprintf(stderr,
+			"module: folio_lab.ko speaks ABI %u, this harness ABI %u: rebuild and "
+			"reload the module from this checkout\n",
+			st->info.abi_version, FOLIO_LAB_ABI_VERSION);
+		goto fail;
+	}
+
+	memset(&su, 0, sizeof(su));
+	su.nr_folios = nfolios;
+	su.order = order;
+	su.node = (int32_t)node;
+	su.base_refs = base_refs;
+	if (ioctl(st->fd, FOLIO_LAB_IOC_SETUP, &su) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "module: SETUP (%u folios of order %u on node %ld) failed: %s%s\n",
+			nfolios, order, node, strerror(e),
+			e == EBUSY    ? " (another folio-lab run holds the device)"
+			: e == EINVAL ? " (node offline or value out of range?)"
+				      : "");
+		goto fail;
+	}
+	ctx->priv = st;
+	return 0;
+fail:
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st);
+	return -1;
+}
+
+static int module_worker_init(struct fl_ctx *ctx, struct fl_worker *w)
+{
+	int fd = module_open();
+
+	(void)ctx;
+	if (fd < 0)
+		return -1;
+	w->priv = (void *)(intptr_t)fd;
+	return 0;
+}
+
+static void module_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic int *stop)
+{
+	const struct module_state *st = ctx->priv;
+	struct folio_lab_run r;
+	int fd = (int)(intptr_t)w->priv;
+
+	/* The kernel times the window; stop is for harness-timed workloads. */
+	(void)stop;
+	memset(&r, 0, sizeof(r));
+	r.variant = (uint32_t)ctx->variant_index;
+	r.mix = st->mix;
+	r.target = st->target;
+	r.worker_id = w->id;
+	r.warmup_ns = ctx->warmup_ns;
+	r.duration_ns = ctx->duration_ns;
+	r.get_nr = st->get_nr;
+	r.freeze_every = st->freeze_every;
+	r.hold_loops = st->hold;
+	if (ioctl(fd, FOLIO_LAB_IOC_RUN, &r) < 0) {
+		w->slot->error = errno ? errno : EIO;
+		fprintf(stderr, "module: worker %u: RUN failed: %s\n", w->id, strerror(errno));
+		return;
+	}
+	fl_count(&w->slot->ops, r.iters);
+	fl_count(&w->slot->counters[C_GETS_OK], r.gets_ok);
+	fl_count(&w->slot->counters[C_GETS_FAILED], r.gets_failed);
+	fl_count(&w->slot->counters[C_FREEZES_WON], r.freezes_won);
+	fl_count(&w->slot->counters[C_FREEZES_LOST], r.freezes_lost);
+	fl_count(&w->slot->counters[C_CAS_RETRIES], r.cas_retries);
+	fl_count(&w->slot->counters[C_JUNK_LEFT], r.junk_left);
+	fl_count(&w->slot->counters[C_GUARD_WAITS], r.guard_waits);
+	w->slot->elapsed_ns = r.elapsed_ns;
+}
+
+static void module_worker_fini(struct fl_ctx *ctx, struct fl_worker *w)
+{
+	(void)ctx;
+	close((int)(intptr_t)w->priv);
+}
+
+static void module_teardown(struct fl_ctx *ctx)
+{
+	struct module_state *st = ctx->priv;
+
+	if (!st)
+		return;
+	/* EUCLEAN: a count was not back at base_refs (the kernel log says which). */
+	if (ioctl(st->fd, FOLIO_LAB_IOC_TEARDOWN) < 0)
+		fprintf(stderr, "module: TEARDOWN failed: %s%s\n", strerror(errno),
+			errno == EUCLEAN ? " (refcount not back at base: see dmesg)" : "");
+	close(st->fd);
+	free(st);
+	ctx->priv = NULL;
+}
+
+const struct fl_workload fl_workload_module = {
+    .name = "module",
+    .summary = "folio refcount ops in the kernel via folio_lab.ko (real folios and "
+	       "in-module scheme copies)",
+    .variants = module_variants,
+    .params = module_params,
+    .counters = module_counters,
+    .flags = FL_WL_SELF_TIMED,
+    .setup = module_setup,
+    .worker_init = module_worker_init,
+    .testcase = module_testcase,
+    .worker_fini = module_worker_fini,
+    .teardown = module_teardown,
+};
