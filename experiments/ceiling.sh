@@ -1,0 +1,49 @@
+#!/bin/sh
+# summary: each scheme as a fraction of the machine's measured single cache-line ceiling (1 / handoff latency)
+#
+# usage: ceiling.sh measure [--quick] | summarize DIR
+set -eu
+
+measure() {
+	lab=${FOLIO_LAB_BIN:-folio-lab}
+	d=2 r=5
+	[ "${1:-}" = --quick ] && d=0.3 r=2
+	"$lab" bench --out "${OUT:?}" --workload handoff --duration "$d" --reps 1
+	"$lab" bench --out "$OUT" --workload atomics --variant all --duration "$d" --reps "$r"
+	if [ -e /dev/folio_lab ]; then
+		"$lab" bench --out "$OUT" --workload module --variant all --duration "$d" --reps "$r"
+	fi
+}
+
+summarize() {
+	. "$(dirname "$0")/lib.sh"
+	dir=$1
+	exp_header ceiling "DESIGN section 3: one contended line sustains about 1 / handoff latency operations \
+per second. Each get+put pair is two RMWs on the line, so a pair-rate of half the ceiling is the \
+best any scheme can do; the table gives ops/s divided by the measured ceiling of the same kernel." "$dir"
+	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
+		"measured ceiling, M line handoffs/s" ops_per_sec 1e6
+	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
+		"median one-way handoff latency, ns" handoff_ns 1
+	jq -rs "$EXP_JQ_DEFS"'
+	(map(select(.workload == "handoff" and .variant == "ceiling"))
+	 | group_by(.kernel) | map({key: .[0].kernel, value: (map(.ops_per_sec) | median)})
+	 | from_entries) as $ceil
+	| [.[] | select((.workload == "atomics" or .workload == "module") and $ceil[.kernel] != null
+		and (.params.counter // .params.target // "shared") == "shared")] as $r
+	| ($r | map(.workers) | unique) as $w
+	| ($r | map("\(.kernel) \(.workload) \(.variant)") | unique) as $keys
+	| "<h3>fraction of the ceiling (shared counter)</h3>\n<table>\n<tr><th></th>"
+	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
+	  ($keys[] as $k | "<tr><th>\($k)</th>" + ($w | map(. as $n
+		| [$r[] | select("\(.kernel) \(.workload) \(.variant)" == $k and .workers == $n)
+		   | .ops_per_sec / $ceil[.kernel]] | median | fmt | "<td>\(.)</td>") | join("")) + "</tr>"),
+	  "</table>"' "$dir/samples.jsonl"
+	exp_footer
+}
+
+case "${1:-}" in
+measure) shift; measure "$@" ;;
+summarize) shift; summarize "$@" ;;
+*) echo "usage: $0 measure [--quick] | summarize DIR" >&2; exit 2 ;;
+esac

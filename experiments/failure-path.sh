@@ -1,0 +1,45 @@
+#!/bin/sh
+# summary: getters hammering a mostly frozen folio: cost of a failed get, the junk undo, junk growth with pin-sized (1024) gets, the 2^30 guard
+#
+# usage: failure-path.sh measure [--quick] | summarize DIR
+set -eu
+
+measure() {
+	lab=${FOLIO_LAB_BIN:-folio-lab}
+	d=2 r=5
+	[ "${1:-}" = --quick ] && d=0.3 r=2
+	for nr in 1 1024; do
+		# Every worker freezes at every iteration and holds it: the word is
+		# frozen most of the time and most gets fail.
+		"$lab" bench --out "${OUT:?}" --workload atomics --variant cas-loop,frozen-bit \
+			--opt freeze_every=1 --opt hold=200 --opt get_nr=$nr --duration "$d" --reps "$r"
+		if [ -e /dev/folio_lab ]; then
+			"$lab" bench --out "$OUT" --workload module --variant kernel,cas-loop,frozen-bit \
+				--opt mix=freezer --opt freeze_every=1 --opt hold=200 --opt get_nr=$nr \
+				--duration "$d" --reps "$r"
+		fi
+	done
+}
+
+summarize() {
+	. "$(dirname "$0")/lib.sh"
+	dir=$1
+	sel='(.params.freeze_every == "1")'
+	key='"\(.kernel) \(.workload) \(.variant) get_nr=\(.params.get_nr)"'
+	exp_header failure-path "Review question 4 (Kiryl Shutsemau): what a failed speculative get costs under \
+the frozen bit (a fetch-add that leaves junk, then a cmpxchg to undo it) against the cas loop \
+(a load that sees frozen and stops), and whether junk ever reaches the 2^30 guard. GUP pins add \
+1024 per get: with the undo racing, 2^20 pin-sized failures left in place would reach the guard." "$dir"
+	exp_table "$dir" "$sel" "$key" "iterations, Mops/s (median)"
+	exp_table "$dir" "$sel" "$key" "failed gets per window (median)" gets_failed 1
+	exp_table "$dir" "$sel" "$key" "junk left by a lost undo race (median)" junk_left 1
+	exp_table "$dir" "$sel" "$key" "guard waits (median)" guard_waits 1
+	exp_table "$dir" "$sel" "$key" "cmpxchg retries (median)" cas_retries 1
+	exp_footer
+}
+
+case "${1:-}" in
+measure) shift; measure "$@" ;;
+summarize) shift; summarize "$@" ;;
+*) echo "usage: $0 measure [--quick] | summarize DIR" >&2; exit 2 ;;
+esac

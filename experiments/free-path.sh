@@ -1,0 +1,42 @@
+#!/bin/sh
+# summary: the cost of the extra cmpxchg on every free: anonymous fault+munmap on base vs patched, and the put-to-free path alone
+#
+# usage: free-path.sh measure [--quick] | summarize DIR
+set -eu
+
+measure() {
+	lab=${FOLIO_LAB_BIN:-folio-lab}
+	d=2 r=5
+	[ "${1:-}" = --quick ] && d=0.3 r=2
+	"$lab" bench --out "${OUT:?}" --workload fault --duration "$d" --reps "$r"
+	# init(1) then the final put, uncontended: the free path of each scheme.
+	"$lab" bench --out "$OUT" --workload atomics --variant cas-loop,frozen-bit \
+		--opt mix=free-cycle --opt counter=per-worker --duration "$d" --reps "$r"
+	if [ -e /dev/folio_lab ]; then
+		"$lab" bench --out "$OUT" --workload module --variant cas-loop,frozen-bit \
+			--opt mix=free-cycle --opt target=per-worker --duration "$d" --reps "$r"
+	fi
+}
+
+summarize() {
+	. "$(dirname "$0")/lib.sh"
+	dir=$1
+	exp_header free-path "Review question 3 (David Hildenbrand): the frozen bit adds a cmpxchg 0 -> FROZEN \
+after every final put. fault: each op is one anonymous page written (fault) and freed by munmap. \
+free-cycle: a private counter set to 1 and put to zero, i.e. the free decision alone." "$dir"
+	exp_table "$dir" '.workload == "fault"' '"\(.kernel)"' "fault + munmap, M pages/s (median)"
+	exp_ratio "$dir" '.workload == "fault"' '.kernel' patched base "fault + munmap: patched / base"
+	for w in atomics module; do
+		exp_table "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\"" \
+			'"\(.kernel) \(.variant)"' "$w free-cycle, M frees/s (median)"
+		exp_ratio "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\"" \
+			'.variant' frozen-bit cas-loop "$w free-cycle: frozen-bit / cas-loop"
+	done
+	exp_footer
+}
+
+case "${1:-}" in
+measure) shift; measure "$@" ;;
+summarize) shift; summarize "$@" ;;
+*) echo "usage: $0 measure [--quick] | summarize DIR" >&2; exit 2 ;;
+esac

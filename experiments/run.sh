@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# ./run.sh experiment NAME: one review question, answered end to end.
+set -euo pipefail
+
+LAB_ROOT=${LAB_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD_DIR=${FOLIO_LAB_BUILD:-$LAB_ROOT/build}
+EXP_DIR=$LAB_ROOT/experiments
+
+log() { printf '[experiment] %s\n' "$*" >&2; }
+die() { printf 'folio-lab experiment: %s\n' "$*" >&2; exit 2; }
+
+names() {
+	local f
+	for f in "$EXP_DIR"/*.sh; do
+		case ${f##*/} in run.sh | lib.sh) continue ;; esac
+		basename "$f" .sh
+	done
+}
+
+list() {
+	local n
+	for n in $(names); do
+		printf '%-14s %s\n' "$n" "$(sed -n 's/^# summary: //p' "$EXP_DIR/$n.sh")"
+	done
+}
+
+usage() {
+	cat <<EOF
+usage: ./run.sh experiment NAME [OPTIONS]
+       ./run.sh experiment --list
+
+Runs one experiment natively and in a guest of each kernel (base and patched
+from the cache unless --kernel is given), then writes its charts, a numeric
+summary (DIR/sections/NAME.html, also printed) and the report.
+
+Options:
+  --out DIR             results directory (default results/NAME-<UTC time>)
+  --quick               shorter windows and fewer points
+  --kernel LABEL=PATH   kernel build tree(s) to use instead of base/patched
+  --no-native           skip the native part
+  --no-guests           skip the guest part
+  --timeout S           per-guest time limit (default 1800)
+
+Experiments:
+$(list | sed 's/^/  /')
+EOF
+}
+
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+case "$1" in
+--list) list; exit 0 ;;
+-h | --help) usage; exit 0 ;;
+-*) usage >&2; die "unknown option '$1'" ;;
+esac
+name=$1
+shift
+case "$name" in run | lib) name="" ;; esac
+[ -n "$name" ] && [ -f "$EXP_DIR/$name.sh" ] ||
+	die "unknown experiment '$1'; valid: $(names | tr '\n' ' ')"
+
+out="" quick="" native=1 guests=1 timeout=1800 kernels=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=${2:?--out needs a directory}; shift ;;
+	--quick) quick=--quick ;;
+	--kernel)
+		[[ ${2:-} == ?*=?* ]] || die "--kernel needs LABEL=PATH"
+		kernels+=("$2"); shift ;;
+	--no-native) native=0 ;;
+	--no-guests) guests=0 ;;
+	--timeout) timeout=${2:?}; shift ;;
+	*) usage >&2; die "unknown option '$1'" ;;
+	esac
+	shift
+done
+
+out=${out:-$LAB_ROOT/results/$name-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out/sections"
+out=$(cd "$out" && pwd)
+log "$name: results in $out"
+
+if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
+	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" base patched)
+fi
+
+if [ "$native" = 1 ]; then
+	log "$name: native part"
+	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" sh "$EXP_DIR/$name.sh" measure $quick
+fi
+if [ "$guests" = 1 ]; then
+	kargs=()
+	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
+	log "$name: guest part on ${kernels[*]%%=*}"
+	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" --timeout "$timeout" --out "$out" \
+		--script "$EXP_DIR/$name.sh" -- measure $quick
+fi
+
+log "$name: summary"
+sh "$EXP_DIR/$name.sh" summarize "$out" >"$out/sections/$name.html.tmp"
+mv "$out/sections/$name.html.tmp" "$out/sections/$name.html"
+sed -e 's/<[^>]*>//g' -e '/^[[:space:]]*$/d' "$out/sections/$name.html"
+"$LAB_ROOT/plots/plot.sh" "$out"
+baseline=native
+[ ${#kernels[@]} -gt 0 ] && baseline=${kernels[0]%%=*}
+"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "$out"
+log "$name: report $out/report.html"
