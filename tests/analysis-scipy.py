@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Check harness/stats.c against scipy on generated cases.
+
+usage: analysis-scipy.py TEST_STATS_BINARY
+
+Generates random samples (with and without ties, small and large), asks
+`test_stats --stdin` for its answers and compares them with
+scipy.stats.mannwhitneyu (exact and asymptotic), numpy.quantile and a
+median CI built from scipy.stats.binom. Exits 77 when scipy is missing.
+"""
+import random
+import subprocess
+import sys
+
+try:
+    import numpy as np
+    from scipy import stats
+except ImportError:
+    print("SKIP: python3-scipy is not installed (apt-get install python3-scipy)")
+    sys.exit(77)
+
+
+def ci_reference(x, level):
+    """Order-statistic CI for the median, computed from scipy's binomial."""
+    s = sorted(x)
+    n = len(s)
+    tail = (1 - level) / 2
+    k = 1
+    while k + 1 <= n // 2 and stats.binom.cdf(k, n, 0.5) <= tail:
+        k += 1
+    cov = 0.0 if n == 1 else 1 - 2 * stats.binom.cdf(k - 1, n, 0.5)
+    return s[k - 1], s[n - k], cov
+
+
+def main():
+    binary = sys.argv[1]
+    rng = random.Random(20260601)
+    queries, expected = [], []
+    for case in range(300):
+        nx, ny = rng.randint(1, 12), rng.randint(1, 12)
+        if case % 3 == 0:  # ties: small integer values
+            x = [float(rng.randint(0, 5)) for _ in range(nx)]
+            y = [float(rng.randint(1, 6)) for _ in range(ny)]
+        else:  # realistic ops/s, distinct values
+            shift = rng.choice([0.0, 0.02, 0.1])
+            x = [1.5e6 * (1 + rng.gauss(0, 0.02)) for _ in range(nx)]
+            y = [1.5e6 * (1 + shift + rng.gauss(0, 0.02)) for _ in range(ny)]
+        xs = " ".join(repr(v) for v in x)
+        ys = " ".join(repr(v) for v in y)
+        ties = len(set(x + y)) < nx + ny
+        methods = ["asymptotic"] if ties else ["exact", "asymptotic"]
+        for m in methods:
+            r = stats.mannwhitneyu(x, y, alternative="two-sided", method=m)
+            queries.append(f"mwu {m} | {xs} | {ys}")
+            expected.append(("mwu", m, x, y, (r.statistic, r.pvalue)))
+    # Large samples: asymptotic only.
+    for _ in range(20):
+        x = [rng.gauss(0, 1) for _ in range(rng.randint(30, 200))]
+        y = [rng.gauss(0.3, 1) for _ in range(rng.randint(30, 200))]
+        r = stats.mannwhitneyu(x, y, alternative="two-sided", method="asymptotic")
+        queries.append("mwu asymptotic | " + " ".join(map(repr, x)) + " | " + " ".join(map(repr, y)))
+        expected.append(("mwu", "asymptotic", x, y, (r.statistic, r.pvalue)))
+    for _ in range(100):
+        x = [rng.uniform(0, 100) for _ in range(rng.randint(1, 30))]
+        q = rng.random()
+        queries.append(f"quantile {q!r} | " + " ".join(map(repr, x)))
+        expected.append(("quantile", q, x, None, (float(np.quantile(x, q)),)))
+        level = rng.choice([0.9, 0.95, 0.99])
+        queries.append(f"ci {level!r} | " + " ".join(map(repr, x)))
+        expected.append(("ci", level, x, None, ci_reference(x, level)))
+
+    out = subprocess.run([binary, "--stdin"], input="\n".join(queries) + "\n",
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    if len(out) != len(expected):
+        print(f"FAIL: {len(out)} answers for {len(expected)} queries")
+        return 1
+    failures = 0
+    for line, (kind, arg, x, y, want) in zip(out, expected):
+        got = [float(v) for v in line.split()]
+        for g, w in zip(got, want):
+            if abs(g - w) > 1e-9 * max(1.0, abs(w)):
+                failures += 1
+                print(f"FAIL {kind} {arg}: got {got}, scipy {want}\n  x={x}\n  y={y}")
+                break
+    print(f"{len(expected)} cases compared with scipy {stats.__name__} "
+          f"(scipy {__import__('scipy').__version__}), {failures} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
