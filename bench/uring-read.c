@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * uring-read: the pread workload's reads (same file, same bytes) issued
+ * through io_uring, one ring per worker, qd reads in flight. Buffered
+ * reads reach the same filemap_read -> folio_try_get path, without one
+ * syscall per read, so more of the time goes to the refcount.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "workload.h"
+
+/* Defined in pread.c: the same-file set-up both workloads use. */
+struct fl_samefile {
+	char path[4096];
+	bool created;
+	bool per_worker;
+	int fd;
+	uint64_t size;
+	uint64_t offset;
+};
+
+int fl_samefile_setup(struct fl_ctx *ctx, const char *wl, struct fl_samefile *f);
+int fl_samefile_open(const struct fl_samefile *f, const char *wl);
+void fl_samefile_teardown(struct fl_samefile *f);
+
+enum { C_SUBMITS, C_NR };
+
+static const char *const uring_variants[] = {"default", NULL};
+static const char *const uring_counters[] = {[C_SUBMITS] = "submits", [C_NR] = NULL};
+
+static const struct fl_param_doc uring_params[] = {
+    {"size", "64", "bytes per read"},
+    {"offset", "0", "file offset of every read"},
+    {"file", "",
+     "file to read, used as is (must hold offset+size bytes); default: a new file in "
+     "/dev/shm (tmpfs), removed at the end"},
+    {"open", "shared", "shared: one descriptor for all workers; per-worker: each opens it"},
+    {"qd", "8", "reads in flight per ring (queue depth)"},
+    {"batch", "8", "SQEs submitted per io_uring_submit_and_wait (at most qd)"},
+    {NULL, NULL, NULL},
+};
+
+struct uring_shared {
+	struct fl_samefile f;
+	unsigned int qd;
+	unsigned int batch;
+};
+
+struct uring_worker {
+	struct io_uring ring;
+	bool ring_ok;
+	int fd;
+	char *bufs; /* qd buffers: each in-flight read owns one */
+	unsigned int inflight;
+};
+
+static int uring_setup(struct fl_ctx *ctx)
+{
+	struct uring_shared *sh = fl_shared_alloc(sizeof(*sh));
+	uint64_t qd = 8, batch = 8;
+
+	if (!sh) {
+		fprintf(stderr, "uring-read: cannot allocate shared memory\n");
+		return -1;
+	}
+	if ((fl_param_str(ctx, "qd") && !fl_param_u64(ctx, "qd", &qd)) ||
+	    (fl_param_str(ctx, "batch") && !fl_param_u64(ctx, "batch", &batch)))
+		goto fail;
+	if (qd < 1 || qd > 4096) {
+		fprintf(stderr, "uring-read: --opt qd=%llu out of range [1, 4096]\n",
+			(unsigned long long)qd);
+		goto fail;
+	}
+	if (batch < 1 || batch > qd) {
+		fprintf(stderr, "uring-read: --opt batch=%llu out of range [1, qd=%llu]\n",
+			(unsigned long long)batch, (unsigned long long)qd);
+		goto fail;
+	}
+	sh->qd = (unsigned int)qd;
+	sh->batch = (unsigned int)batch;
+	if (fl_samefile_setup(ctx, "uring-read", &sh->f) < 0)
+		goto fail;
+	ctx->priv = sh;
+	return 0;
+fail:
+	fl_shared_free(sh, sizeof(*sh));
+	return -1;
+}
+
+static void uring_teardown(struct fl_ctx *ctx)
+{
+	struct uring_shared *sh = ctx->priv;
+
+	if (!sh)
+		return;
+	fl_samefile_teardown(&sh->f);
+	fl_shared_free(sh, sizeof(*sh));
+	ctx->priv = NULL;
+}
+
+static void uring_worker_fini(struct fl_ctx *ctx, struct fl_worker *w);
+
+static int uring_worker_init(struct fl_ctx *ctx, struct fl_worker *w)
+{
+	struct uring_shared *sh = ctx->priv;
+	struct uring_worker *uw = calloc(1, sizeof(*uw));
+	int ret;
+
+	if (!uw) {
+		fprintf(stderr, "uring-read: worker %u: out of memory\n", w->id);
+		goto fail;
+	}
+	uw->fd = -1;
+	w->priv = uw;
+	if (posix_memalign((void **)&uw->bufs, 4096, sh->f.size * sh->qd) != 0) {
+		uw->bufs = NULL;
+		fprintf(stderr, "uring-read: worker %u: out of memory\n", w->id);
+		goto fail;
+	}
+	ret = io_uring_queue_init(sh->qd, &uw->ring, 0);
+	if (ret < 0) {
+		if (ret == -ENOSYS || ret == -EPERM)
+			fprintf(stderr,
+				"uring-read: io_uring unavailable: %s (kernel without io_uring, "
+				"or disabled by kernel.io_uring_disabled / seccomp)\n",
+				strerror(-ret));
+		else
+			fprintf(stderr, "uring-read: worker %u: io_uring_queue_init(%u): %s\n",
+				w->id, sh->qd, strerror(-ret));
+		goto fail;
+	}
+	uw->ring_ok = true;
+	uw->fd = fl_samefile_open(&sh->f, "uring-read");
+	if (uw->fd < 0)
+		goto fail;
+	return 0;
+fail:
+	w->slot->error = 1;
+	uring_worker_fini(ctx, w);
+	return -1;
+}
+
+/* Reap every ready completion; returns how many, or -1 on a bad one. */
+static int uring_reap(struct uring_worker *uw, struct fl_worker *w, uint64_t size)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int bad = 0;
+
+	io_uring_for_each_cqe(&uw->ring, head, cqe)
+	{
+		if (cqe->res != (int)size && !bad) {
+			fprintf(stderr,
+				"uring-read: worker %u: read of %llu bytes returned %d%s%s\n",
+				w->id, (unsigned long long)size, cqe->res, cqe->res < 0 ? ": " : "",
+				cqe->res < 0 ? strerror(-cqe->res) : " (short read)");
+			bad = 1;
+		}
+		n++;
+	}
+	io_uring_cq_advance(&uw->ring, n);
+	uw->inflight -= n;
+	if (bad)
+		return -1;
+	return (int)n;
+}
+
+static void uring_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic int *stop)
+{
+	struct uring_shared *sh = ctx->priv;
+	struct uring_worker *uw = w->priv;
+	const uint64_t size = sh->f.size;
+	unsigned int next_buf = 0;
+
+	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+		unsigned int queued = 0;
+		int ret, done;
+
+		/* Keep qd reads in flight, submitting batch at a time. */
+		while (uw->inflight < sh->qd && queued < sh->batch) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&uw->ring);
+
+			if (!sqe)
+				break;
+			io_uring_prep_read(sqe, uw->fd, uw->bufs + (size_t)next_buf * size,
+					   (unsigned int)size, sh->f.offset);
+			next_buf = (next_buf + 1) % sh->qd;
+			uw->inflight++;
+			queued++;
+		}
+		ret = io_uring_submit_and_wait(&uw->ring, 1);
+		if (ret < 0) {
+			if (ret == -EINTR)
+				continue;
+			fprintf(stderr, "uring-read: worker %u: io_uring_submit_and_wait: %s\n",
+				w->id, strerror(-ret));
+			w->slot->error = 1;
+			return;
+		}
+		fl_count(&w->slot->counters[C_SUBMITS], 1);
+		done = uring_reap(uw, w, size);
+		if (done < 0) {
+			w->slot->error = 1;
+			return;
+		}
+		fl_count(&w->slot->ops, (uint64_t)done);
+	}
+}
+
+static void uring_worker_fini(struct fl_ctx *ctx, struct fl_worker *w)
+{
+	struct uring_shared *sh = ctx->priv;
+	struct uring_worker *uw = w->priv;
+
+	if (!uw)
+		return;
+	if (uw->ring_ok) {
+		/* Drain what is still in flight before the buffers go. */
+		while (uw->inflight > 0) {
+			if (io_uring_submit_and_wait(&uw->ring, 1) < 0 ||
+			    uring_reap(uw, w, sh->f.size) < 0)
+				break;
+		}
+		io_uring_queue_exit(&uw->ring);
+	}
+	if (sh->f.per_worker && uw->fd >= 0)
+		close(uw->fd);
+	free(uw->bufs);
+	free(uw);
+	w->priv = NULL;
+}
+
+const struct fl_workload fl_workload_uring_read = {
+    .name = "uring-read",
+    .summary = "the pread workload's same-file reads through io_uring (liburing), one ring "
+	       "per worker, qd reads in flight",
+    .variants = uring_variants,
+    .params = uring_params,
+    .counters = uring_counters,
+    .setup = uring_setup,
+    .worker_init = uring_worker_init,
+    .testcase = uring_testcase,
+    .worker_fini = uring_worker_fini,
+    .teardown = uring_teardown,
+};
