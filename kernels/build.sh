@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Build (or reuse from the cache) the lab's guest kernels from Debian's
+# linux-source-6.12: `base` as shipped, `patched` = base + the frozen-bit port.
+#
+#   kernels/build.sh [--flavour normal|debug-vm] [--jobs N] LABEL...
+#   kernels/build.sh [--flavour F] --list
+#
+# Prints LABEL=/path/to/tree on stdout per label; that tree is a complete
+# in-tree kernel build (bzImage, Module.symvers), usable as KDIR for
+# `make -C KDIR M=...`. Progress goes to stderr.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
+CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
+SRC_TARBALL=${FOLIO_LAB_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+SRC_PACKAGE=linux-source-6.12
+PATCH_FILE="$HERE/frozen-bit-6.12.patch"
+LABELS_ALL=(base patched)
+
+T0=$(date +%s)
+log() { printf '[kernels %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
+die() {
+	printf 'kernels/build.sh: %s\n' "$*" >&2
+	exit 2
+}
+
+usage() {
+	cat <<'EOF'
+usage: kernels/build.sh [--flavour normal|debug-vm] [--jobs N] LABEL...
+       kernels/build.sh [--flavour normal|debug-vm] --list
+
+LABEL: base (linux-source-6.12 as shipped) or patched (+ frozen-bit-6.12.patch).
+Builds into $FOLIO_LAB_CACHE/kernels/<label>-<flavour>-<hash>/ (reused when
+present) and prints LABEL=TREE per label on stdout.
+EOF
+}
+
+flavour=normal
+jobs=$(nproc)
+list=0
+labels=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--flavour) [ $# -ge 2 ] || die "--flavour needs a value"; flavour=$2; shift 2 ;;
+	--flavour=*) flavour=${1#*=}; shift ;;
+	--jobs | -j) [ $# -ge 2 ] || die "--jobs needs a value"; jobs=$2; shift 2 ;;
+	--list) list=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage >&2; die "unknown option '$1'" ;;
+	*) labels+=("$1"); shift ;;
+	esac
+done
+case "$flavour" in
+normal | debug-vm) ;;
+*) die "unknown flavour '$flavour' (normal or debug-vm)" ;;
+esac
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$jobs'"
+for l in "${labels[@]}"; do
+	case "$l" in
+	base | patched) ;;
+	*) die "unknown kernel label '$l' (base or patched; use guest/run.sh --kernel LABEL=TREE for your own trees)" ;;
+	esac
+done
+[ "$list" = 1 ] || [ ${#labels[@]} -gt 0 ] || { usage >&2; die "no LABEL given"; }
+
+src_version() {
+	dpkg-query -W -f='${Version}' "$SRC_PACKAGE" 2>/dev/null ||
+		sha256sum "$SRC_TARBALL" | cut -c1-16
+}
+
+fragments() {
+	printf '%s\n' "$HERE/lab.config"
+	[ "$flavour" = normal ] || printf '%s\n' "$HERE/$flavour.config"
+}
+
+# Cache key: everything that decides the tree's contents.
+entry_hash() {
+	local label=$1
+	{
+		printf 'src %s\nlabel %s\nflavour %s\n' "$(src_version)" "$label" "$flavour"
+		local f
+		for f in $(fragments) "$SELF"; do
+			printf '== %s\n' "$(basename "$f")"
+			cat "$f"
+		done
+		if [ "$label" = patched ]; then
+			printf '== patch\n'
+			cat "$PATCH_FILE" 2>/dev/null || printf 'missing\n'
+		fi
+	} | sha256sum | cut -c1-12
+}
+
+entry_dir() { printf '%s/kernels/%s-%s-%s' "$CACHE" "$1" "$flavour" "$(entry_hash "$1")"; }
+
+if [ "$list" = 1 ]; then
+	for l in "${LABELS_ALL[@]}"; do
+		d=$(entry_dir "$l")
+		if [ -f "$d/.folio-lab-complete" ]; then
+			printf '%s\t%s\t%s\n' "$l" "$flavour" "$d"
+		else
+			printf '%s\t%s\t(not built: %s)\n' "$l" "$flavour" "$d"
+		fi
+	done
+	exit 0
+fi
+
+[ -r "$SRC_TARBALL" ] || die "kernel source $SRC_TARBALL missing (apt-get install $SRC_PACKAGE)"
+[ ! -e "$PATCH_FILE" ] || [ -r "$PATCH_FILE" ] || die "cannot read $PATCH_FILE"
+mkdir -p "$CACHE/kernels" "$CACHE/src" || die "cannot create the cache under $CACHE"
+
+# Extract the pristine source once; a temp dir + rename keeps it all-or-nothing.
+pristine_src() {
+	local dir="$CACHE/src/$SRC_PACKAGE-$(src_version)"
+	if [ ! -f "$dir/Makefile" ]; then
+		log "extracting $SRC_TARBALL into the cache"
+		local tmp="$CACHE/src/.tmp-extract-$$"
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		tar -xJf "$SRC_TARBALL" -C "$tmp" || {
+			rm -rf "$tmp"
+			die "extracting $SRC_TARBALL failed"
+		}
+		rm -rf "$dir"
+		mv "$tmp/$SRC_PACKAGE" "$dir"
+		rmdir "$tmp"
+	fi
+	printf '%s\n' "$dir"
+}
+
+# Every CONFIG_ line of the fragments must be in .config exactly as asked.
+verify_config() {
+	local tree=$1 f line sym bad=()
+	for f in $(fragments); do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=*) grep -qxF -- "$line" "$tree/.config" || bad+=("$line") ;;
+			"# CONFIG_"*" is not set")
+				sym=${line#\# }
+				sym=${sym%% *}
+				! grep -q "^$sym=" "$tree/.config" || bad+=("$line") ;;
+			esac
+		done <"$f"
+	done
+	if [ ${#bad[@]} -gt 0 ]; then
+		printf 'kernels/build.sh: these options did not stick after olddefconfig:\n' >&2
+		printf '  %s\n' "${bad[@]}" >&2
+		for line in "${bad[@]}"; do
+			sym=${line%%=*}
+			sym=${sym#\# }
+			sym=${sym%% *}
+			printf '  .config has: %s\n' "$(grep -E "^$sym=|^# $sym is not set" "$tree/.config" || echo "$sym absent")" >&2
+		done
+		return 1
+	fi
+}
+
+apply_patch() {
+	local tree=$1
+	[ -s "$PATCH_FILE" ] || die "patched needs $PATCH_FILE"
+	(cd "$tree" && patch -p1 --forward --no-backup-if-mismatch -s <"$PATCH_FILE")
+}
+
+configure() {
+	local tree=$1
+	make -C "$tree" -s tinyconfig
+	# shellcheck disable=SC2046
+	(cd "$tree" && scripts/kconfig/merge_config.sh -m .config $(fragments))
+	make -C "$tree" -s olddefconfig
+	verify_config "$tree"
+}
+
+# An interrupted build leaves no half entry and no stray make behind.
+TMP_TREE="" MAKE_PID=""
+cleanup() {
+	[ -z "$MAKE_PID" ] || kill -- "-$MAKE_PID" 2>/dev/null || true
+	[ -z "$TMP_TREE" ] || rm -rf "$TMP_TREE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Build one label into a temp dir beside its entry, rename when complete.
+build_one() {
+	local label=$1 final tmp logf seed start
+	final=$(entry_dir "$label")
+	if [ -f "$final/.folio-lab-complete" ]; then
+		log "$label ($flavour): reusing $final"
+		printf '%s=%s\n' "$label" "$final"
+		return 0
+	fi
+	rm -rf "$final"
+	tmp="$CACHE/kernels/.tmp-$(basename "$final")-$$"
+	logf="$CACHE/kernels/$(basename "$final").log"
+	rm -rf "$tmp"
+	TMP_TREE=$tmp
+	trap cleanup EXIT
+	start=$(date +%s)
+
+	# patched from a copy of base's finished tree: Kbuild's dependency
+	# tracking rebuilds exactly what the patch touches (about half the work).
+	seed=""
+	if [ "$label" = patched ] && [ -f "$(entry_dir base)/.folio-lab-complete" ]; then
+		seed=$(entry_dir base)
+	fi
+	if [ -n "$seed" ]; then
+		log "$label ($flavour): copying base's built tree $seed"
+		cp -a "$seed" "$tmp"
+		rm -f "$tmp/.folio-lab-complete" "$tmp/folio-lab-kernel.txt" "$tmp/build.log"
+	else
+		local src
+		src=$(pristine_src)
+		log "$label ($flavour): copying pristine source"
+		cp -a "$src" "$tmp"
+	fi
+
+	log "$label ($flavour): building in $tmp (log: $logf)"
+	local rc=0
+	# Own process group (set -m), so cleanup can stop make and its children.
+	set -m
+	{
+		set -e
+		if [ "$label" = patched ]; then
+			echo "== applying $PATCH_FILE"
+			apply_patch "$tmp"
+		fi
+		if [ -z "$seed" ]; then
+			echo "== configuring: tinyconfig + $(fragments | xargs -n1 basename | tr '\n' ' ')"
+			configure "$tmp"
+		fi
+		echo "== make -j$jobs bzImage modules"
+		make -C "$tmp" -j"$jobs" bzImage modules
+	} >"$logf" 2>&1 &
+	local pid=$!
+	set +m
+	MAKE_PID=$pid
+	# Elapsed time while make runs, so a 7-minute build does not look hung.
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 30
+		kill -0 "$pid" 2>/dev/null &&
+			log "$label ($flavour): still building, $(($(date +%s) - start)) s ($(tail -n1 "$logf" | cut -c1-60))"
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
+		grep -q 'did not stick' "$logf" && sed -n '/did not stick/,$p' "$logf" >&2
+		die "building $label ($flavour) failed (exit $rc); log: $logf"
+	fi
+	[ -f "$tmp/arch/x86/boot/bzImage" ] || die "$label: no bzImage after make; log: $logf"
+	[ -f "$tmp/Module.symvers" ] || die "$label: no Module.symvers after make; log: $logf"
+
+	mv "$logf" "$tmp/build.log"
+	{
+		printf 'label=%s\nflavour=%s\nsource=%s %s\n' "$label" "$flavour" "$SRC_PACKAGE" "$(src_version)"
+		printf 'kernelrelease=%s\n' "$(make -s -C "$tmp" kernelrelease 2>/dev/null)"
+		printf 'build_seconds=%s\nseeded_from=%s\nbuilt=%s\n' \
+			"$(($(date +%s) - start))" "${seed:-none}" "$(date -u +%FT%TZ)"
+	} >"$tmp/folio-lab-kernel.txt"
+	touch "$tmp/.folio-lab-complete"
+	mv "$tmp" "$final"
+	TMP_TREE="" MAKE_PID=""
+	log "$label ($flavour): built in $(($(date +%s) - start)) s -> $final"
+	printf '%s=%s\n' "$label" "$final"
+}
+
+# base first: patched can then start from its objects.
+for l in base patched; do
+	for want in "${labels[@]}"; do
+		if [ "$want" = "$l" ]; then
+			build_one "$l"
+			break
+		fi
+	done
+done
