@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Internals of the folio-lab harness, shared by its source files and by the
+ * harness's own tests (which link the harness with a test-only workload
+ * table instead of bench/).
+ */
+#ifndef FOLIO_LAB_HARNESS_H
+#define FOLIO_LAB_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "workload.h"
+
+/* Exit codes: 0 ok, 1 a measurement or I/O failed, 2 bad usage, 130 interrupted. */
+enum { FL_EXIT_OK = 0, FL_EXIT_FAIL = 1, FL_EXIT_USAGE = 2, FL_EXIT_INTR = 130 };
+
+/* ---- topology and placement (topo.c) ---- */
+
+struct fl_topo {
+	struct hwloc_topology *topo;
+	char *source;	    /* "this machine", "xml FILE" or "synthetic \"...\"" */
+	bool foreign;	    /* not the machine we run on */
+	struct fl_cpu *pus; /* every PU, hwloc logical (compact) order */
+	unsigned int npus;
+	unsigned int ncores, nnodes, npkgs;
+};
+
+/* A placement: the order in which workers are given PUs. */
+struct fl_placement {
+	char *name; /* as given */
+	struct fl_cpu *cpus;
+	unsigned int ncpus;
+};
+
+/* Loads this machine (spec NULL), an XML file or a synthetic description. */
+int fl_topo_load(struct fl_topo *t, const char *spec);
+void fl_topo_free(struct fl_topo *t);
+/* "2 packages, 4 NUMA nodes, 16 cores, 32 PUs" */
+void fl_topo_summary(const struct fl_topo *t, char *buf, size_t len);
+
+/* Returns 0, or prints why and returns FL_EXIT_USAGE. */
+int fl_placement_make(const struct fl_topo *t, const char *name, struct fl_placement *p);
+void fl_placement_free(struct fl_placement *p);
+/* Default sweep: 1, 2, cores of one node, all cores, all PUs; n entries. */
+unsigned int fl_default_workers(const struct fl_placement *p, unsigned int *out, unsigned int max);
+
+/*
+ * Parses "1,2,4-8" into ascending, de-duplicated values in [lo, hi].
+ * Returns the count, or -1 with a message in err.
+ */
+int fl_parse_list(const char *s, unsigned int lo, unsigned int hi, unsigned int **out, char *err,
+		  size_t errlen);
+
+/* ---- options shared by bench and plan (cli.c fills it) ---- */
+
+struct fl_kv {
+	const char *key;
+	const char *value;
+};
+
+struct fl_opts {
+	const struct fl_workload *wl;
+	const char **variants; /* selected variant names */
+	unsigned int nvariants;
+	unsigned int *workers; /* worker counts of the sweep */
+	unsigned int nworkers;
+	const char *placement;
+	enum fl_mode mode;
+	double duration_s, warmup_s;
+	unsigned int reps;
+	const char *out;
+	const char *kernel_label;
+	const char *where, *accel;
+	struct fl_kv *params; /* every documented key, effective value */
+	unsigned int nparams;
+	bool oversubscribe, perf, quiet;
+	const char *command; /* the command line, for meta.json */
+};
+
+/* ---- records (record.c) ---- */
+
+struct fl_sink {
+	int fd; /* DIR/samples.jsonl, O_APPEND */
+	char *dir;
+	char run_id[96];
+	const struct fl_opts *opts;
+	const char *placement;
+	const char *kernel_release;
+	const char *kernel_scheme;
+	unsigned long records;
+};
+
+int fl_sink_open(struct fl_sink *s, const char *dir, const struct fl_opts *o);
+void fl_sink_close(struct fl_sink *s);
+/* Adds or replaces this kernel label's entry in DIR/meta.json. */
+int fl_meta_write(const char *dir, const struct fl_opts *o, const struct fl_topo *t);
+int fl_merge(const char *src, const char *dst);
+/* "zero", "frozen-bit" or "unknown": asks folio_lab.ko if it is loaded. */
+const char *fl_kernel_scheme(void);
+const char *fl_lab_version(void);
+
+/* ---- perf counters around the window (perf.c) ---- */
+
+#define FL_PERF_EVENTS 5
+struct fl_perf {
+	int fds[FL_PERF_EVENTS]; /* per worker group, flattened by runner */
+	bool open;
+};
+/* Opens counters on one task; hardware events may be missing. */
+void fl_perf_open(struct fl_perf *p, int tid);
+void fl_perf_close(struct fl_perf *p);
+void fl_perf_snapshot(const struct fl_perf *p, uint64_t v[FL_PERF_EVENTS]);
+extern const char *const fl_perf_names[FL_PERF_EVENTS];
+bool fl_perf_hw_available(void);
+
+/* ---- the measurement (runner.c) ---- */
+
+/* One measurement; 0, FL_EXIT_FAIL or FL_EXIT_INTR. Emits its record. */
+int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops);
+void fl_signals_install(void);
+/* Sleeps until the monotonic deadline or an interrupt; false if interrupted. */
+bool fl_sleep_until(uint64_t deadline_ns);
+
+/* The CLI (cli.c); main() is only this, so tests can reuse it. */
+int fl_main(int argc, char **argv);
+
+#endif /* FOLIO_LAB_HARNESS_H */
