@@ -39,13 +39,6 @@ static const char *const target_names[] = {
     [FOLIO_LAB_TARGET_PER_WORKER] = "per-worker",
 };
 
-/* Index = enum folio_lab_scheme; the record's kernel_scheme values. */
-static const char *const scheme_names[] = {
-    [FOLIO_LAB_SCHEME_UNKNOWN] = "unknown",
-    [FOLIO_LAB_SCHEME_ZERO] = "zero",
-    [FOLIO_LAB_SCHEME_FROZEN_BIT] = "frozen-bit",
-};
-
 enum {
 	C_GETS_OK,
 	C_GETS_FAILED,
@@ -133,24 +126,6 @@ static int module_open(void)
 		fprintf(stderr, "module: cannot open %s: %s%s\n", FOLIO_LAB_DEVICE, strerror(errno),
 			errno == EACCES ? " (root only)" : "");
 	return -1;
-}
-
-/* The running kernel's refcount scheme, or NULL when the module is not there. */
-const char *fl_module_kernel_scheme(void);
-const char *fl_module_kernel_scheme(void)
-{
-	struct folio_lab_info info;
-	int fd = open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
-	const char *s = NULL;
-
-	if (fd < 0)
-		return NULL;
-	memset(&info, 0, sizeof(info));
-	if (ioctl(fd, FOLIO_LAB_IOC_INFO, &info) == 0 &&
-	    info.abi_version == FOLIO_LAB_ABI_VERSION && info.kernel_scheme < 3)
-		s = scheme_names[info.kernel_scheme];
-	close(fd);
-	return s;
 }
 
 static int module_setup(struct fl_ctx *ctx)

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * folio_lab: a root-only misc device that sets up private folios and
+ * hammers their refcounts from the calling thread, with the real folio API
+ * or with in-module copies of the refcount schemes (refscheme.h), so the
+ * schemes can be compared inside one kernel. The ABI is
+ * include/folio-lab/uapi.h; docs/readme-module.md describes it for users.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cache.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/page_ref.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "folio-lab/uapi.h"
+#include "refscheme-kernel.h"
+
+/* Time, signals and rescheduling are checked once per this many iterations. */
+#define FL_CHECK_EVERY 1024
+/*
+ * hold_loops bound: FL_CHECK_EVERY iterations of the longest hold must stay
+ * well under a second, so a RUN still notices its deadline and signals.
+ */
+#define FL_MAX_HOLD_LOOPS (1U << 16)
+/* MAX_PAGE_ORDER is 6.8+; older kernels allow order 9 on every arch we run. */
+#ifdef MAX_PAGE_ORDER
+#define FL_MAX_PAGE_ORDER MAX_PAGE_ORDER
+#else
+#define FL_MAX_PAGE_ORDER FOLIO_LAB_MAX_ORDER
+#endif
+/* Tries to find a frozen-state sample folio that nobody else references. */
+#define FL_PROBE_TRIES 8
+
+/*
+ * A private counter per folio for the in-module schemes. 128 bytes, not one
+ * line: the adjacent-line prefetcher pairs lines, which would make
+ * per-worker counters share traffic.
+ */
+struct fl_counter {
+	rs_atomic_t ref;
+} __aligned(128);
+
+struct fl_setup {
+	struct file *owner;	/* the file that made the SETUP */
+	unsigned int nr_folios;	/* folios[] entries in use */
+	unsigned int order;
+	int base_refs;
+	struct folio **folios;
+	struct fl_counter *ctrs;
+};
+
+/* In-module variants map onto refscheme.h's schemes by offset. */
+static_assert(FOLIO_LAB_VARIANT_CAS_LOOP - 1 == RS_CAS_LOOP);
+static_assert(FOLIO_LAB_VARIANT_ASSUME_ONE - 1 == RS_ASSUME_ONE);
+static_assert(FOLIO_LAB_VARIANT_FROZEN_BIT - 1 == RS_FROZEN_BIT);
+static_assert(FOLIO_LAB_VARIANT_PLAIN_ADD - 1 == RS_PLAIN_ADD);
+
+/* What one RUN does, resolved from struct folio_lab_run and the setup. */
+struct fl_run_ctx {
+	struct folio *folio;
+	rs_atomic_t *ctr;
+	unsigned int mix;
+	int get_nr;
+	int base_refs;
+	u32 freeze_every;
+	u32 hold_loops;
+};
+
+/* Writers: SETUP, TEARDOWN, release. Readers: every RUN, for its length. */
+static DECLARE_RWSEM(fl_rwsem);
+static struct fl_setup *fl_cur;
+
+static u32 fl_scheme = FOLIO_LAB_SCHEME_UNKNOWN;
+static u32 fl_frozen_raw;
+
+/*
+ * Find the kernel's scheme by behaviour: freeze a private folio and look at
+ * the raw counter. A speculative getter from the page's previous life may
+ * hold it for a moment, hence the retries with fresh folios.
+ */
+static void fl_probe_scheme(void)
+{
+	struct folio *folio;
+	int i;
+
+	for (i = 0; i < FL_PROBE_TRIES; i++) {
+		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 0);
+		if (!folio)
+			return;
+		if (folio_ref_freeze(folio, 1)) {
+			fl_frozen_raw = (u32)atomic_read(&folio->_refcount);
+			folio_ref_unfreeze(folio, 1);
+			folio_put(folio);
+			if (fl_frozen_raw == 0)
+				fl_scheme = FOLIO_LAB_SCHEME_ZERO;
+			else if (fl_frozen_raw & (1U << 31))
+				fl_scheme = FOLIO_LAB_SCHEME_FROZEN_BIT;
+			return;
+		}
+		folio_put(folio);
+	}
+}
+
+/* ---- SETUP and TEARDOWN ---- */
+
+/*
+ * Folios a worker hammers on its own must not share a cache-line pair of
+ * the memmap with another one, or per-worker runs measure false sharing:
+ * two order-0 struct pages less than two pfns apart may do so. Order > 0
+ * heads are at least two pages apart anyway.
+ */
+static bool fl_too_close(struct fl_setup *s, unsigned int n, struct folio *folio)
+{
+	unsigned long pfn = folio_pfn(folio);
+	unsigned int i;
+
+	if (s->order > 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned long other = folio_pfn(s->folios[i]);
+
+		if ((pfn > other ? pfn - other : other - pfn) < 2)
+			return true;
+	}
+	return false;
+}
+
+static struct folio *fl_alloc_one(unsigned int order, int node)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+
+	if (node == FOLIO_LAB_SETUP_NODE_LOCAL)
+		return folio_alloc(gfp, order);
+	return __folio_alloc_node(gfp | __GFP_THISNODE, order, node);
+}
+
+/*
+ * Drop the setup's base references and free it. Returns -EUCLEAN if a
+ * count was not back at base_refs: such a folio is released only when that
+ * cannot free memory someone still uses (count above base: the other holder
+ * frees it), and leaked otherwise.
+ */
+static int fl_destroy(struct fl_setup *s)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < s->nr_folios; i++) {
+		struct folio *folio = s->folios[i];
+		int count = folio_ref_count(folio);
+		int priv = atomic_read(&s->ctrs[i].ref);
+
+		if (priv != s->base_refs) {
+			pr_err("folio %u: private counter %#x, expected %d\n",
+			       i, priv, s->base_refs);
+			ret = -EUCLEAN;
+		}
+		if (count != s->base_refs) {
+			pr_err("folio %u (pfn %#lx): refcount %d, expected %d\n",
+			       i, folio_pfn(folio), count, s->base_refs);
+			ret = -EUCLEAN;
+			if (count < s->base_refs)
+				continue;
+		}
+		if (s->base_refs > 1)
+			folio_ref_sub(folio, s->base_refs - 1);
+		folio_put(folio);
+	}
+	kvfree(s->ctrs);
+	kfree(s->folios);
+	kfree(s);
+	return ret;
+}
+
+static int fl_validate_setup(const struct folio_lab_setup *a)
+{
+	if (a->flags || a->reserved0 || a->reserved[0] || a->reserved[1])
+		return -EINVAL;
+	if (!a->nr_folios || a->nr_folios > FOLIO_LAB_MAX_FOLIOS)
+		return -EINVAL;
+	if (a->order > FOLIO_LAB_MAX_ORDER || a->order > FL_MAX_PAGE_ORDER)
+		return -EINVAL;
+	if (!a->base_refs || a->base_refs > FOLIO_LAB_MAX_BASE_REFS)
+		return -EINVAL;
+	if (a->node == FOLIO_LAB_SETUP_NODE_LOCAL)
+		return 0;
+	if (a->node < 0 || a->node >= MAX_NUMNODES || !node_online(a->node))
+		return -EINVAL;
+	return 0;
+}
+
+static int fl_ioctl_setup(struct file *file, void __user *uarg)
+{
+	struct folio_lab_setup a;
+	struct fl_setup *s;
+	struct folio *folio, *tmp;
+	LIST_HEAD(spare);
+	unsigned int nr_spare = 0;
+	int ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = fl_validate_setup(&a);
+	if (ret)
+		return ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->owner = file;
+	s->order = a.order;
+	s->base_refs = a.base_refs;
+	ret = -ENOMEM;
+	s->folios = kcalloc(a.nr_folios, sizeof(*s->folios), GFP_KERNEL);
+	s->ctrs = kvcalloc(a.nr_folios, sizeof(*s->ctrs), GFP_KERNEL);
+	if (!s->folios || !s->ctrs)
+		goto out_free;
+
+	/*
+	 * Each accepted folio goes to base_refs at once, so fl_destroy() can
+	 * undo a partial setup. Folios too close to an accepted one wait on
+	 * a list (bounded) and go back at the end.
+	 */
+	while (s->nr_folios < a.nr_folios) {
+		folio = fl_alloc_one(a.order, a.node);
+		if (!folio)
+			goto out_free;
+		if (nr_spare < 2 * a.nr_folios + 16 &&
+		    fl_too_close(s, s->nr_folios, folio)) {
+			list_add(&folio->lru, &spare);
+			nr_spare++;
+			continue;
+		}
+		/* The allocator handed it out with one reference. */
+		if (a.base_refs > 1)
+			folio_ref_add(folio, a.base_refs - 1);
+		rs_set(&s->ctrs[s->nr_folios].ref, a.base_refs);
+		s->folios[s->nr_folios++] = folio;
+	}
+
+	ret = down_write_killable(&fl_rwsem);
+	if (ret)
+		goto out_free;
+	if (fl_cur) {
+		ret = -EBUSY;
+	} else {
+		fl_cur = s;
+		s = NULL;
+	}
+	up_write(&fl_rwsem);
+
+out_free:
+	/* Unpublished: every folio is at base_refs, so this frees them all. */
+	if (s)
+		fl_destroy(s);
+	list_for_each_entry_safe(folio, tmp, &spare, lru) {
+		list_del(&folio->lru);
+		folio_put(folio);
+	}
+	return ret;
+}
+
+static int fl_ioctl_teardown(struct file *file)
+{
+	struct fl_setup *s;
+	int ret;
+
+	ret = down_write_killable(&fl_rwsem);
+	if (ret)
+		return ret;
+	s = fl_cur;
+	if (!s)
+		ret = -ENODEV;
+	else if (s->owner != file)
+		ret = -EPERM;
+	else
+		fl_cur = NULL;
+	up_write(&fl_rwsem);
+	if (ret)
+		return ret;
+	return fl_destroy(s);
+}
+
+/* ---- RUN ---- */
+
+static __always_inline void fl_hold(u32 loops)
+{
+	u32 i;
+
+	for (i = 0; i < loops; i++)
+		cpu_relax();
+}
+
+static __always_inline bool fl_get(const struct fl_run_ctx *c, int variant,
+				   struct rs_stats *st)
+{
+	bool try = c->mix != FOLIO_LAB_MIX_GET_PUT;
+	bool ok;
+
+	if (variant != FOLIO_LAB_VARIANT_KERNEL) {
+		if (!try) {
+			rs_add(c->ctr, c->get_nr);
+			st->get_ok++;
+			return true;
+		}
+		return rs_try_get(variant - 1, c->ctr, c->get_nr, st);
+	}
+	if (!try) {
+		if (c->get_nr == 1)
+			folio_get(c->folio);
+		else
+			folio_ref_add(c->folio, c->get_nr);
+		st->get_ok++;
+		return true;
+	}
+	if (c->get_nr == 1)
+		ok = folio_try_get(c->folio);
+	else
+		ok = folio_ref_try_add(c->folio, c->get_nr);
+	if (ok)
+		st->get_ok++;
+	else
+		st->get_fail++;
+	return ok;
+}
+
+static __always_inline void fl_put(const struct fl_run_ctx *c, int variant,
+				   struct rs_stats *st)
+{
+	if (variant != FOLIO_LAB_VARIANT_KERNEL) {
+		/* Never the last reference (base_refs >= 1): the result is 0. */
+		rs_put(variant - 1, c->ctr, c->get_nr, st);
+		return;
+	}
+	if (c->get_nr == 1)
+		folio_put(c->folio);
+	else
+		folio_ref_sub(c->folio, c->get_nr);
+}
+
+/* Freeze at exactly base_refs: it only wins while no getter holds a ref. */
+static __always_inline void fl_freeze_cycle(const struct fl_run_ctx *c,
+					    int variant, struct rs_stats *st)
+{
+	if (variant != FOLIO_LAB_VARIANT_KERNEL) {
+		if (rs_freeze(variant - 1, c->ctr, c->base_refs, st)) {
+			fl_hold(c->hold_loops);
+			rs_unfreeze(variant - 1, c->ctr, c->base_refs);
+		}
+		return;
+	}
+	if (folio_ref_freeze(c->folio, c->base_refs)) {
+		st->freeze_won++;
+		fl_hold(c->hold_loops);
+		folio_ref_unfreeze(c->folio, c->base_refs);
+	} else {
+		st->freeze_lost++;
+	}
+}
+
+/*
+ * Up to max_iters iterations or until deadline (0: none). Checks are only
+ * made between whole iterations, so an interrupted loop never leaves a
+ * reference or a freeze behind.
+ */
+static __always_inline int fl_loop(const struct fl_run_ctx *c, int variant,
+				   u64 deadline, u64 max_iters,
+				   struct rs_stats *st, u64 *iters)
+{
+	u32 since_freeze = 0;
+	u64 done = 0, chunk, j;
+	int ret = 0;
+
+	while (done < max_iters) {
+		chunk = min_t(u64, max_iters - done, FL_CHECK_EVERY);
+		for (j = 0; j < chunk; j++) {
+			if (fl_get(c, variant, st)) {
+				fl_hold(c->hold_loops);
+				fl_put(c, variant, st);
+			}
+			if (c->mix == FOLIO_LAB_MIX_FREEZER &&
+			    ++since_freeze == c->freeze_every) {
+				since_freeze = 0;
+				fl_freeze_cycle(c, variant, st);
+			}
+		}
+		done += chunk;
+		if (deadline && ktime_get_ns() >= deadline)
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	*iters = done;
+	return ret;
+}
+
+/* One copy of the loop per variant, so the variant switch is compiled out. */
+static noinline int fl_loop_kernel(const struct fl_run_ctx *c, u64 deadline,
+				   u64 max_iters, struct rs_stats *st,
+				   u64 *iters)
+{
+	return fl_loop(c, FOLIO_LAB_VARIANT_KERNEL, deadline, max_iters, st, iters);
+}
+
+static noinline int fl_loop_cas_loop(const struct fl_run_ctx *c, u64 deadline,
+				     u64 max_iters, struct rs_stats *st,
+				     u64 *iters)
+{
+	return fl_loop(c, FOLIO_LAB_VARIANT_CAS_LOOP, deadline, max_iters, st, iters);
+}
+
+static noinline int fl_loop_assume_one(const struct fl_run_ctx *c, u64 deadline,
+				       u64 max_iters, struct rs_stats *st,
+				       u64 *iters)
+{
+	return fl_loop(c, FOLIO_LAB_VARIANT_ASSUME_ONE, deadline, max_iters, st, iters);
+}
+
+static noinline int fl_loop_frozen_bit(const struct fl_run_ctx *c, u64 deadline,
+				       u64 max_iters, struct rs_stats *st,
+				       u64 *iters)
+{
+	return fl_loop(c, FOLIO_LAB_VARIANT_FROZEN_BIT, deadline, max_iters, st, iters);
+}
+
+static noinline int fl_loop_plain_add(const struct fl_run_ctx *c, u64 deadline,
+				      u64 max_iters, struct rs_stats *st,
+				      u64 *iters)
+{
+	return fl_loop(c, FOLIO_LAB_VARIANT_PLAIN_ADD, deadline, max_iters, st, iters);
+}
+
+typedef int (*fl_loop_fn)(const struct fl_run_ctx *c, u64 deadline,
+			  u64 max_iters, struct rs_stats *st, u64 *iters);
+
+static const fl_loop_fn fl_loops[FOLIO_LAB_NR_VARIANTS] = {
+	[FOLIO_LAB_VARIANT_KERNEL] = fl_loop_kernel,
+	[FOLIO_LAB_VARIANT_CAS_LOOP] = fl_loop_cas_loop,
+	[FOLIO_LAB_VARIANT_ASSUME_ONE] = fl_loop_assume_one,
+	[FOLIO_LAB_VARIANT_FROZEN_BIT] = fl_loop_frozen_bit,
+	[FOLIO_LAB_VARIANT_PLAIN_ADD] = fl_loop_plain_add,
+};
+
+static int fl_validate_run(const struct folio_lab_run *a)
+{
+	if (a->flags || a->reserved_in[0] || a->reserved_in[1])
+		return -EINVAL;
+	if (a->variant >= FOLIO_LAB_NR_VARIANTS || a->mix >= FOLIO_LAB_NR_MIXES ||
+	    a->target > FOLIO_LAB_TARGET_PER_WORKER)
+		return -EINVAL;
+	/* Without a liveness check a frozen counter would be revived and lost. */
+	if (a->variant == FOLIO_LAB_VARIANT_PLAIN_ADD &&
+	    a->mix == FOLIO_LAB_MIX_FREEZER)
+		return -EINVAL;
+	if (!a->get_nr || a->get_nr > FOLIO_LAB_MAX_GET_NR)
+		return -EINVAL;
+	if (a->mix == FOLIO_LAB_MIX_FREEZER && !a->freeze_every)
+		return -EINVAL;
+	if (a->hold_loops > FL_MAX_HOLD_LOOPS)
+		return -EINVAL;
+	if (a->warmup_ns > FOLIO_LAB_MAX_DURATION_NS ||
+	    a->duration_ns > FOLIO_LAB_MAX_DURATION_NS)
+		return -EINVAL;
+	if (!a->duration_ns &&
+	    (!a->iterations || a->iterations > FOLIO_LAB_MAX_ITERATIONS))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A signal ends the RUN between iterations with -EINTR; the out fields then
+ * hold the part of the window that ran (zero if it came during warm-up).
+ */
+static int fl_ioctl_run(struct file *file, void __user *uarg)
+{
+	struct folio_lab_run a;
+	struct fl_run_ctx c;
+	struct rs_stats warm = {}, st = {};
+	fl_loop_fn loop;
+	unsigned int idx;
+	u64 start, iters = 0;
+	int ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	ret = fl_validate_run(&a);
+	if (ret)
+		return ret;
+
+	ret = down_read_killable(&fl_rwsem);
+	if (ret)
+		return ret;
+	if (!fl_cur) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	idx = a.target == FOLIO_LAB_TARGET_SHARED ? 0 :
+		a.worker_id % fl_cur->nr_folios;
+	c.folio = fl_cur->folios[idx];
+	c.ctr = &fl_cur->ctrs[idx].ref;
+	c.mix = a.mix;
+	c.get_nr = a.get_nr;
+	c.base_refs = fl_cur->base_refs;
+	c.freeze_every = a.freeze_every;
+	c.hold_loops = a.hold_loops;
+	loop = fl_loops[a.variant];
+
+	if (a.warmup_ns) {
+		ret = loop(&c, ktime_get_ns() + a.warmup_ns, U64_MAX, &warm,
+			   &iters);
+		iters = 0;
+		if (ret)
+			goto out_copy;
+	}
+	start = ktime_get_ns();
+	if (a.duration_ns)
+		ret = loop(&c, start + a.duration_ns, U64_MAX, &st, &iters);
+	else
+		ret = loop(&c, 0, a.iterations, &st, &iters);
+	a.elapsed_ns = ktime_get_ns() - start;
+
+out_copy:
+	a.iters = iters;
+	a.gets_ok = st.get_ok;
+	a.gets_failed = st.get_fail;
+	a.freezes_won = st.freeze_won;
+	a.freezes_lost = st.freeze_lost;
+	a.cas_retries = st.cas_retries;
+	a.junk_left = st.junk_left;
+	a.guard_waits = st.guard_waits;
+	memset(a.reserved_out, 0, sizeof(a.reserved_out));
+	if (copy_to_user(uarg, &a, sizeof(a)))
+		ret = -EFAULT;
+out_unlock:
+	up_read(&fl_rwsem);
+	return ret;
+}
+
+/* ---- INFO, the device ---- */
+
+static int fl_ioctl_info(void __user *uarg)
+{
+	struct folio_lab_info info = {};
+
+	info.abi_version = FOLIO_LAB_ABI_VERSION;
+	info.page_size = PAGE_SIZE;
+	info.kernel_scheme = fl_scheme;
+	info.frozen_raw = fl_frozen_raw;
+	info.nr_variants = FOLIO_LAB_NR_VARIANTS;
+	info.nr_online_nodes = num_online_nodes();
+	down_read(&fl_rwsem);
+	info.setup_active = fl_cur != NULL;
+	up_read(&fl_rwsem);
+	strscpy(info.release, utsname()->release, sizeof(info.release));
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case FOLIO_LAB_IOC_INFO:
+		return fl_ioctl_info(uarg);
+	case FOLIO_LAB_IOC_SETUP:
+		return fl_ioctl_setup(file, uarg);
+	case FOLIO_LAB_IOC_RUN:
+		return fl_ioctl_run(file, uarg);
+	case FOLIO_LAB_IOC_TEARDOWN:
+		return fl_ioctl_teardown(file);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* The owner going away (close, exit, kill) takes its setup with it. */
+static int fl_release(struct inode *inode, struct file *file)
+{
+	struct fl_setup *s = NULL;
+
+	down_write(&fl_rwsem);
+	if (fl_cur && fl_cur->owner == file) {
+		s = fl_cur;
+		fl_cur = NULL;
+	}
+	up_write(&fl_rwsem);
+	if (s && fl_destroy(s))
+		pr_err("setup released by a closing file was not back at base\n");
+	return 0;
+}
+
+static const struct file_operations fl_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.release = fl_release,
+	.unlocked_ioctl = fl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice fl_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "folio_lab",
+	.fops = &fl_fops,
+	.mode = 0600,
+};
+
+static int __init fl_init(void)
+{
+	fl_probe_scheme();
+	pr_info("kernel refcount scheme %s (raw frozen value %#x)\n",
+		fl_scheme == FOLIO_LAB_SCHEME_ZERO ? "zero" :
+		fl_scheme == FOLIO_LAB_SCHEME_FROZEN_BIT ? "frozen-bit" :
+		"unknown", fl_frozen_raw);
+	return misc_register(&fl_misc);
+}
+
+static void __exit fl_exit(void)
+{
+	misc_deregister(&fl_misc);
+	/* Every file is closed by now (fops owner), so release tore it down. */
+	if (WARN_ON_ONCE(fl_cur)) {
+		fl_destroy(fl_cur);
+		fl_cur = NULL;
+	}
+}
+
+module_init(fl_init);
+module_exit(fl_exit);
+MODULE_DESCRIPTION("folio-lab: folio refcount scalability microbenchmark device");
+MODULE_LICENSE("GPL");

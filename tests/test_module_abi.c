@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * In-guest test of folio_lab.ko through its ABI (include/folio-lab/uapi.h).
+ * Built static so it can be dropped into a busybox initramfs.
+ *
+ *   test_module_abi [--expect zero|frozen-bit|any] [--threads N]
+ *                   [--rmmod] [--ko PATH]
+ *
+ * Checks INFO, every malformed-input errno, SETUP ownership, each variant x
+ * mix x target on 1 and N pinned threads (counts must return to base: the
+ * TEARDOWN after each returns 0), EINTR with partial results, kill -9 of an
+ * owner mid-RUN (device reusable, no pages leaked), and module unload.
+ * Prints "N passed, M failed"; exit 0 only if nothing failed, 77 when the
+ * device is missing (not in a guest with the module loaded).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "folio-lab/uapi.h"
+
+static unsigned int passed, failed;
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("%s - ", ok ? "ok  " : "FAIL");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static const char *const variant_names[] = {"kernel", "cas-loop", "assume-one", "frozen-bit",
+					    "plain-add"};
+static const char *const mix_names[] = {"tryget-put", "get-put", "freezer"};
+static const char *const target_names[] = {"shared", "per-worker"};
+
+static int dev_open(void)
+{
+	return open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
+}
+
+/* ioctl's errno, or 0 on success. */
+static int ioc(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? errno : 0;
+}
+
+static struct folio_lab_setup setup_args(uint32_t n, uint32_t order, int32_t node, uint32_t base)
+{
+	struct folio_lab_setup s;
+
+	memset(&s, 0, sizeof(s));
+	s.nr_folios = n;
+	s.order = order;
+	s.node = node;
+	s.base_refs = base;
+	return s;
+}
+
+static struct folio_lab_run run_args(uint32_t variant, uint32_t mix, uint64_t iterations)
+{
+	struct folio_lab_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.variant = variant;
+	r.mix = mix;
+	r.iterations = iterations;
+	r.get_nr = 1;
+	r.freeze_every = 10;
+	return r;
+}
+
+static long vmstat(const char *key)
+{
+	char name[64];
+	long v;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (strcmp(name, key) == 0) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- INFO ---- */
+
+static int nr_cpus;
+
+static void test_info(int fd, const char *expect)
+{
+	struct folio_lab_info info;
+	struct utsname u;
+	struct stat stbuf = {0};
+	bool reserved_zero = true;
+
+	check(stat(FOLIO_LAB_DEVICE, &stbuf) == 0 && S_ISCHR(stbuf.st_mode) &&
+		  (stbuf.st_mode & 07777) == 0600,
+	      "device is a character device with mode 0600 (mode %o)",
+	      (unsigned int)(stbuf.st_mode & 07777));
+
+	memset(&info, 0xa5, sizeof(info));
+	check(ioc(fd, FOLIO_LAB_IOC_INFO, &info) == 0, "INFO succeeds");
+	check(info.abi_version == FOLIO_LAB_ABI_VERSION, "INFO abi_version %u == %u",
+	      info.abi_version, FOLIO_LAB_ABI_VERSION);
+	check(info.page_size == (uint32_t)sysconf(_SC_PAGESIZE), "INFO page_size %u",
+	      info.page_size);
+	check(info.nr_variants == FOLIO_LAB_NR_VARIANTS, "INFO nr_variants %u", info.nr_variants);
+	check(info.nr_online_nodes >= 1, "INFO nr_online_nodes %u", info.nr_online_nodes);
+	check(info.setup_active == 0, "INFO setup_active 0 before any SETUP");
+	uname(&u);
+	check(memchr(info.release, 0, sizeof(info.release)) && strcmp(info.release, u.release) == 0,
+	      "INFO release '%.64s' == uname -r '%s'", info.release, u.release);
+	for (int i = 0; i < 4; i++)
+		reserved_zero &= info.reserved[i] == 0;
+	check(reserved_zero && info.reserved0 == 0, "INFO reserved fields zero");
+
+	if (info.kernel_scheme == FOLIO_LAB_SCHEME_ZERO)
+		check(info.frozen_raw == 0, "zero scheme: frozen raw value 0 (%#x)",
+		      info.frozen_raw);
+	else if (info.kernel_scheme == FOLIO_LAB_SCHEME_FROZEN_BIT)
+		check(info.frozen_raw & 0x80000000u, "frozen-bit scheme: raw %#x has bit 31",
+		      info.frozen_raw);
+	if (strcmp(expect, "any") != 0) {
+		uint32_t want = strcmp(expect, "zero") == 0 ? FOLIO_LAB_SCHEME_ZERO
+							    : FOLIO_LAB_SCHEME_FROZEN_BIT;
+
+		check(info.kernel_scheme == want, "kernel scheme %u is the expected %s (%u)",
+		      info.kernel_scheme, expect, want);
+	}
+	printf("# kernel %s, scheme %u, frozen raw %#x, %u node(s), %d cpu(s)\n", info.release,
+	       info.kernel_scheme, info.frozen_raw, info.nr_online_nodes, nr_cpus);
+}
+
+/* ---- malformed input ---- */
+
+static void test_bad_input(int fd, uint32_t nodes)
+{
+	struct folio_lab_setup s;
+	struct folio_lab_run r;
+	int e;
+
+	check(ioc(fd, _IO(FOLIO_LAB_IOC_MAGIC, 99), NULL) == ENOTTY, "unknown ioctl -> ENOTTY");
+	check(ioc(fd, _IOR(FOLIO_LAB_IOC_MAGIC, 1, uint32_t), NULL) == ENOTTY,
+	      "INFO with a wrong size -> ENOTTY");
+	check(ioc(fd, _IO('x', 1), NULL) == ENOTTY, "foreign magic -> ENOTTY");
+	check(ioc(fd, FOLIO_LAB_IOC_INFO, NULL) == EFAULT, "INFO to NULL -> EFAULT");
+	check(ioc(fd, FOLIO_LAB_IOC_SETUP, (void *)8) == EFAULT,
+	      "SETUP from a bad pointer -> EFAULT");
+
+	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);
+	check(ioc(fd, FOLIO_LAB_IOC_RUN, &r) == ENODEV, "RUN without SETUP -> ENODEV");
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == ENODEV, "TEARDOWN without SETUP -> ENODEV");
+
+#define BAD_SETUP(field, value)                                                                    \
+	do {                                                                                       \
+		s = setup_args(1, 0, -1, 1);                                                       \
+		s.field = value;                                                                   \
+		e = ioc(fd, FOLIO_LAB_IOC_SETUP, &s);                                              \
+		check(e == EINVAL, "SETUP %s=%s -> EINVAL (got %s)", #field, #value, strerror(e)); \
+		if (!e)                                                                            \
+			ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);                                     \
+	} while (0)
+	BAD_SETUP(flags, 1);
+	BAD_SETUP(reserved0, 1);
+	BAD_SETUP(reserved[0], 1);
+	BAD_SETUP(reserved[1], 1ull << 63);
+	BAD_SETUP(nr_folios, 0);
+	BAD_SETUP(nr_folios, FOLIO_LAB_MAX_FOLIOS + 1);
+	BAD_SETUP(order, FOLIO_LAB_MAX_ORDER + 1);
+	BAD_SETUP(order, 0xffffffffu);
+	BAD_SETUP(node, -2);
+	BAD_SETUP(node, (int32_t)nodes); /* ids 0..nodes-1 online in our guests */
+	BAD_SETUP(node, 1 << 20);
+	BAD_SETUP(base_refs, 0);
+	BAD_SETUP(base_refs, FOLIO_LAB_MAX_BASE_REFS + 1);
+#undef BAD_SETUP
+
+	s = setup_args(2, 0, -1, 1);
+	check(ioc(fd, FOLIO_LAB_IOC_SETUP, &s) == 0, "SETUP 2 folios succeeds");
+	check(ioc(fd, FOLIO_LAB_IOC_RUN, NULL) == EFAULT, "RUN with a NULL argument -> EFAULT");
+
+#define BAD_RUN(field, value)                                                                      \
+	do {                                                                                       \
+		r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);             \
+		r.field = value;                                                                   \
+		e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);                                                \
+		check(e == EINVAL, "RUN %s=%s -> EINVAL (got %s)", #field, #value, strerror(e));   \
+	} while (0)
+	BAD_RUN(variant, FOLIO_LAB_NR_VARIANTS);
+	BAD_RUN(mix, FOLIO_LAB_NR_MIXES);
+	BAD_RUN(target, 2);
+	BAD_RUN(flags, 1);
+	BAD_RUN(reserved_in[0], 1);
+	BAD_RUN(reserved_in[1], 1);
+	BAD_RUN(get_nr, 0);
+	BAD_RUN(get_nr, FOLIO_LAB_MAX_GET_NR + 1);
+	BAD_RUN(duration_ns, FOLIO_LAB_MAX_DURATION_NS + 1);
+	BAD_RUN(warmup_ns, FOLIO_LAB_MAX_DURATION_NS + 1);
+	BAD_RUN(iterations, 0);
+	BAD_RUN(iterations, FOLIO_LAB_MAX_ITERATIONS + 1);
+	BAD_RUN(hold_loops, 0xffffffffu);
+#undef BAD_RUN
+	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 100);
+	r.freeze_every = 0;
+	check(ioc(fd, FOLIO_LAB_IOC_RUN, &r) == EINVAL,
+	      "RUN freezer with freeze_every=0 -> EINVAL");
+	r = run_args(FOLIO_LAB_VARIANT_PLAIN_ADD, FOLIO_LAB_MIX_FREEZER, 100);
+	check(ioc(fd, FOLIO_LAB_IOC_RUN, &r) == EINVAL, "RUN plain-add x freezer -> EINVAL");
+
+	/* Ownership: one setup at a time, torn down only by its owner. */
+	s = setup_args(1, 0, -1, 1);
+	check(ioc(fd, FOLIO_LAB_IOC_SETUP, &s) == EBUSY, "second SETUP, same file -> EBUSY");
+	int fd2 = dev_open();
+
+	check(ioc(fd2, FOLIO_LAB_IOC_SETUP, &s) == EBUSY, "second SETUP, other file -> EBUSY");
+	check(ioc(fd2, FOLIO_LAB_IOC_TEARDOWN, NULL) == EPERM, "TEARDOWN by a non-owner -> EPERM");
+	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 1000);
+	check(ioc(fd2, FOLIO_LAB_IOC_RUN, &r) == 0 && r.iters == 1000,
+	      "RUN from another file against the setup");
+	close(fd2);
+	struct folio_lab_info info;
+
+	ioc(fd, FOLIO_LAB_IOC_INFO, &info);
+	check(info.setup_active == 1, "INFO setup_active 1 during a setup");
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "TEARDOWN by the owner -> 0");
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == ENODEV, "second TEARDOWN -> ENODEV");
+
+	/* Node placement: every online node, then a closed-then-reopened file. */
+	for (uint32_t n = 0; n < nodes; n++) {
+		s = setup_args(4, 1, (int32_t)n, 2);
+		e = ioc(fd, FOLIO_LAB_IOC_SETUP, &s);
+		check(e == 0, "SETUP 4 order-1 folios on node %u (%s)", n, e ? strerror(e) : "ok");
+		if (!e)
+			check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "TEARDOWN node %u", n);
+	}
+}
+
+/* ---- the op matrix on pinned threads ---- */
+
+struct worker {
+	pthread_t tid;
+	int cpu;
+	struct folio_lab_run r;
+	int err;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	cpu_set_t set;
+	int fd;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		w->err = errno;
+		return NULL;
+	}
+	fd = dev_open();
+	if (fd < 0) {
+		w->err = errno;
+		return NULL;
+	}
+	w->err = ioc(fd, FOLIO_LAB_IOC_RUN, &w->r);
+	close(fd);
+	return NULL;
+}
+
+/* Runs r on nthreads pinned threads; sums the outputs into *sum. */
+static int run_threads(const struct folio_lab_run *r, int nthreads, struct folio_lab_run *sum,
+		       bool *reserved_zero)
+{
+	struct worker w[64];
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	*reserved_zero = true;
+	for (int i = 0; i < nthreads; i++) {
+		w[i].cpu = i % nr_cpus;
+		w[i].r = *r;
+		w[i].r.worker_id = (uint32_t)i;
+		w[i].err = 0;
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
+			return EAGAIN;
+	}
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (w[i].err)
+			err = w[i].err;
+		sum->iters += w[i].r.iters;
+		sum->gets_ok += w[i].r.gets_ok;
+		sum->gets_failed += w[i].r.gets_failed;
+		sum->freezes_won += w[i].r.freezes_won;
+		sum->freezes_lost += w[i].r.freezes_lost;
+		sum->cas_retries += w[i].r.cas_retries;
+		sum->junk_left += w[i].r.junk_left;
+		sum->guard_waits += w[i].r.guard_waits;
+		if (w[i].r.elapsed_ns > sum->elapsed_ns)
+			sum->elapsed_ns = w[i].r.elapsed_ns;
+		for (int k = 0; k < 3; k++)
+			*reserved_zero &= w[i].r.reserved_out[k] == 0;
+	}
+	return err;
+}
+
+static void test_one(int fd, uint32_t variant, uint32_t mix, uint32_t target, int nthreads,
+		     uint32_t base, uint32_t get_nr, uint64_t iters)
+{
+	struct folio_lab_setup s = setup_args(target ? (uint32_t)nthreads : 1, 0, -1, base);
+	struct folio_lab_run r = run_args(variant, mix, iters), t;
+	const uint64_t total = iters * (uint64_t)nthreads;
+	char name[160];
+	bool rz, ok;
+	int e;
+
+	snprintf(name, sizeof(name), "%s x %s x %s, %d thread(s), base_refs %u, get_nr %u",
+		 variant_names[variant], mix_names[mix], target_names[target], nthreads, base,
+		 get_nr);
+	e = ioc(fd, FOLIO_LAB_IOC_SETUP, &s);
+	if (e) {
+		check(false, "%s: SETUP: %s", name, strerror(e));
+		return;
+	}
+	r.target = target;
+	r.get_nr = get_nr;
+	r.hold_loops = 4;
+	e = run_threads(&r, nthreads, &t, &rz);
+	ok = !e && t.iters == total && t.gets_ok + t.gets_failed == total && rz && t.elapsed_ns > 0;
+	if (mix != FOLIO_LAB_MIX_FREEZER) {
+		/* Nobody freezes, so every get must succeed. */
+		ok = ok && t.gets_ok == total && t.freezes_won + t.freezes_lost == 0;
+	} else {
+		ok = ok && t.freezes_won + t.freezes_lost == total / r.freeze_every;
+		/* Alone, a freezer always finds the count at base. */
+		if (nthreads == 1)
+			ok = ok && t.freezes_lost == 0 && t.gets_failed == 0;
+	}
+	if (variant == FOLIO_LAB_VARIANT_KERNEL || nthreads == 1)
+		ok = ok && t.cas_retries == 0;
+	if (variant != FOLIO_LAB_VARIANT_FROZEN_BIT)
+		ok = ok && t.junk_left == 0 && t.guard_waits == 0;
+	check(ok,
+	      "%s: %s; iters %" PRIu64 " ok %" PRIu64 " failed %" PRIu64 " frz %" PRIu64 "/%" PRIu64
+	      " retries %" PRIu64 " junk %" PRIu64 " %.1f ns/iter",
+	      name, e ? strerror(e) : "ran", t.iters, t.gets_ok, t.gets_failed, t.freezes_won,
+	      t.freezes_lost, t.cas_retries, t.junk_left,
+	      t.iters ? (double)t.elapsed_ns / (double)(t.iters / (uint64_t)nthreads) : 0.0);
+	e = ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
+	check(e == 0, "%s: counts back at base (TEARDOWN %s)", name, e ? strerror(e) : "0");
+}
+
+static void test_matrix(int fd, int nthreads)
+{
+	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS; v++)
+		for (uint32_t m = 0; m < FOLIO_LAB_NR_MIXES; m++) {
+			if (v == FOLIO_LAB_VARIANT_PLAIN_ADD && m == FOLIO_LAB_MIX_FREEZER)
+				continue;
+			for (uint32_t t = 0; t < 2; t++) {
+				test_one(fd, v, m, t, 1, 1, 1, 20000);
+				if (nthreads > 1)
+					test_one(fd, v, m, t, nthreads, 1, 1, 20000);
+			}
+		}
+	/* GUP-pin-sized gets and several base references. */
+	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS - 1; v++)
+		test_one(fd, v, FOLIO_LAB_MIX_FREEZER, 0, nthreads, 3, 1024, 5000);
+}
+
+/* A timed RUN: the window is at least what was asked for. */
+static void test_timed(int fd)
+{
+	struct folio_lab_setup s = setup_args(1, 0, -1, 1);
+	struct folio_lab_run r =
+	    run_args(FOLIO_LAB_VARIANT_FROZEN_BIT, FOLIO_LAB_MIX_TRYGET_PUT, 0);
+	int e;
+
+	ioc(fd, FOLIO_LAB_IOC_SETUP, &s);
+	r.warmup_ns = 5000000;
+	r.duration_ns = 20000000;
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == 0 && r.elapsed_ns >= r.duration_ns && r.elapsed_ns < 10 * r.duration_ns &&
+		  r.iters > 0 && r.gets_ok == r.iters,
+	      "timed RUN 20 ms: %s, elapsed %" PRIu64 " ns, %" PRIu64 " iters",
+	      e ? strerror(e) : "ok", r.elapsed_ns, r.iters);
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "timed RUN: TEARDOWN 0");
+}
+
+/* ---- signals ---- */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void test_eintr(int fd)
+{
+	struct folio_lab_setup s = setup_args(1, 0, -1, 1);
+	struct worker w;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1; /* no SA_RESTART: the RUN must come back */
+	sigaction(SIGUSR1, &sa, NULL);
+	ioc(fd, FOLIO_LAB_IOC_SETUP, &s);
+	w.cpu = 0;
+	w.err = 0;
+	w.r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 0);
+	w.r.duration_ns = 30ull * 1000000000ull;
+	pthread_create(&w.tid, NULL, worker_main, &w);
+	sleep_ms(300);
+	pthread_kill(w.tid, SIGUSR1);
+	pthread_join(w.tid, NULL);
+	check(w.err == EINTR && w.r.iters > 0 && w.r.elapsed_ns < 20ull * 1000000000ull &&
+		  w.r.gets_ok + w.r.gets_failed == w.r.iters,
+	      "signal mid-RUN -> EINTR with partial results (%s, %" PRIu64 " iters in %" PRIu64
+	      " ns)",
+	      strerror(w.err), w.r.iters, w.r.elapsed_ns);
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "after EINTR: counts back at base");
+}
+
+/* kill -9 the owner mid-RUN: its release frees the setup, nothing leaks. */
+static void test_kill(int fd)
+{
+	/* Order 5 skips the per-cpu page lists, so free pages are exact. */
+	const uint32_t nfolios = 128, order = 5;
+	const long pages = (long)nfolios << order, slack = pages / 4;
+	struct folio_lab_setup s = setup_args(nfolios, order, -1, 2);
+	struct folio_lab_info info;
+	long before, during, after;
+	int status, e;
+	pid_t pid;
+
+	/* Warm the slab caches and page lists the setup uses. */
+	if (ioc(fd, FOLIO_LAB_IOC_SETUP, &s) == 0)
+		ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
+	before = vmstat("nr_free_pages");
+	pid = fork();
+	if (pid == 0) {
+		int cfd = dev_open();
+		struct folio_lab_run r = run_args(FOLIO_LAB_VARIANT_KERNEL, 0, 0);
+
+		if (cfd < 0 || ioc(cfd, FOLIO_LAB_IOC_SETUP, &s))
+			_exit(3);
+		r.duration_ns = 30ull * 1000000000ull;
+		ioc(cfd, FOLIO_LAB_IOC_RUN, &r);
+		_exit(4);
+	}
+	for (int i = 0; i < 100; i++) {
+		sleep_ms(50);
+		ioc(fd, FOLIO_LAB_IOC_INFO, &info);
+		if (info.setup_active)
+			break;
+	}
+	sleep_ms(300); /* well into the RUN */
+	during = vmstat("nr_free_pages");
+	check(info.setup_active == 1, "child's SETUP is active");
+	check(before - during >= pages - slack,
+	      "child's SETUP took about %ld pages (free %ld -> %ld)", pages, before, during);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child killed by SIGKILL");
+	ioc(fd, FOLIO_LAB_IOC_INFO, &info);
+	check(info.setup_active == 0, "killed owner's setup is gone");
+	after = vmstat("nr_free_pages");
+	check(labs(before - after) < slack,
+	      "no pages leaked: nr_free_pages %ld before, %ld after (tolerance %ld)", before, after,
+	      slack);
+	e = ioc(fd, FOLIO_LAB_IOC_SETUP, &s);
+	check(e == 0, "device reusable: new SETUP after the kill (%s)", e ? strerror(e) : "ok");
+	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "and its TEARDOWN -> 0");
+
+	/* Regular setup/teardown cycles leak nothing either. */
+	before = vmstat("nr_free_pages");
+	for (int i = 0; i < 20; i++)
+		if (ioc(fd, FOLIO_LAB_IOC_SETUP, &s) == 0)
+			ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
+	after = vmstat("nr_free_pages");
+	check(labs(before - after) < slack, "20 setup/teardown cycles: nr_free_pages %ld -> %ld",
+	      before, after);
+}
+
+/* ---- unload ---- */
+
+static void test_rmmod(const char *ko)
+{
+	long r = syscall(SYS_delete_module, "folio_lab", O_NONBLOCK);
+	int e = r ? errno : 0;
+
+	check(r == 0, "rmmod folio_lab (%s)", e ? strerror(e) : "ok");
+	if (r)
+		return;
+	check(access(FOLIO_LAB_DEVICE, F_OK) != 0, "device node gone after unload");
+	if (ko) {
+		int kfd = open(ko, O_RDONLY | O_CLOEXEC);
+
+		r = kfd < 0 ? -1 : syscall(SYS_finit_module, kfd, "", 0);
+		e = r ? errno : 0;
+		check(r == 0, "reload %s (%s)", ko, e ? strerror(e) : "ok");
+		if (kfd >= 0)
+			close(kfd);
+		if (!r) {
+			int fd = -1;
+
+			for (int i = 0; i < 50 && fd < 0; i++) {
+				fd = dev_open();
+				if (fd < 0)
+					sleep_ms(20);
+			}
+			check(fd >= 0, "device back after reload");
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: test_module_abi [--expect zero|frozen-bit|any] [--threads N] "
+		   "[--nodes N] [--rmmod] [--ko PATH]\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *expect = "any", *ko = NULL;
+	int nthreads = 0, fd;
+	bool rmmod = false;
+	long nodes = 0;
+	struct folio_lab_info info;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) {
+			expect = argv[++i];
+			if (strcmp(expect, "zero") && strcmp(expect, "frozen-bit") &&
+			    strcmp(expect, "any")) {
+				fprintf(stderr, "test_module_abi: bad --expect '%s'\n", expect);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			nthreads = atoi(argv[++i]);
+			if (nthreads < 1 || nthreads > 64) {
+				fprintf(stderr, "test_module_abi: --threads wants 1..64\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--nodes") == 0 && i + 1 < argc) {
+			nodes = atol(argv[++i]);
+		} else if (strcmp(argv[i], "--rmmod") == 0) {
+			rmmod = true;
+		} else if (strcmp(argv[i], "--ko") == 0 && i + 1 < argc) {
+			ko = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nr_cpus < 1)
+		nr_cpus = 1;
+	if (!nthreads)
+		nthreads = nr_cpus < 4 ? nr_cpus : 4;
+
+	fd = dev_open();
+	if (fd < 0) {
+		printf("SKIP: cannot open %s: %s (module not loaded: this test runs in a guest)\n",
+		       FOLIO_LAB_DEVICE, strerror(errno));
+		return 77;
+	}
+	test_info(fd, expect);
+	ioc(fd, FOLIO_LAB_IOC_INFO, &info);
+	if (!nodes)
+		nodes = info.nr_online_nodes;
+	test_bad_input(fd, (uint32_t)nodes);
+	test_matrix(fd, nthreads);
+	test_timed(fd);
+	test_eintr(fd);
+	test_kill(fd);
+	close(fd);
+	if (rmmod)
+		test_rmmod(ko);
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
