@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# Boot kernels under QEMU with an emulated NUMA topology, run a suite inside
+# a busybox initramfs, and bring the results back.  `guest/run.sh --help`.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_ROOT=$(cd "$HERE/.." && pwd)
+BUILD_DIR=${FOLIO_LAB_BUILD:-$LAB_ROOT/build}
+CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
+QEMU=${FOLIO_LAB_QEMU:-qemu-system-x86_64}
+BUSYBOX=${FOLIO_LAB_BUSYBOX:-/bin/busybox}
+# Console lines that mean the kernel is unhealthy, whatever the suite says.
+BAD_CONSOLE='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace'
+
+T0=$(date +%s)
+log() { printf '[guest %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
+die() {
+	printf 'guest/run.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+usage() {
+	cat <<'EOF'
+usage: guest/run.sh --kernel LABEL[=TREE] [--kernel ...] --out DIR
+                    [--smp N] [--nodes N] [--mem MB] [--timeout S]
+                    [--accel auto|tcg|kvm] [--flavour normal|debug-vm]
+                    [--add FILE]... [--script FILE] [--no-module] [--bare]
+                    [-- ARGS...]
+
+Boots each kernel under QEMU (default 2 NUMA nodes x 2 vCPUs, 2048 MB) with a
+busybox initramfs holding the static harness (/lab/bin/folio-lab), the module
+(/lab/folio_lab.ko, built with kernel-module/build.sh), the --add files
+(/lab/bin/), and the script (/lab/suite.sh, default harness/suite.sh) which
+gets ARGS.  Records come back into DIR (merged with `folio-lab merge`), the
+raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
+
+  --kernel LABEL=TREE  a kernel build tree (arch/x86/boot/bzImage and
+                       Module.symvers); LABEL alone (base, patched) builds or
+                       reuses the lab's kernel with kernels/build.sh
+  --flavour F          flavour for LABEL-only kernels (normal, debug-vm)
+  --accel A            auto (default: KVM only if a real test boot works), tcg, kvm
+  --timeout S          per guest, seconds (default 900)
+  --no-module          do not build or load folio_lab.ko
+  --bare               busybox only: no harness, no module, no merge
+
+Fails (exit 1) if a guest does not finish, its console shows an oops, BUG,
+WARNING, panic or call trace, the suite exits non-zero, or results are
+missing or truncated.
+EOF
+}
+
+kernels=()
+smp=4
+nodes=2
+mem=2048
+timeout_s=900
+accel=auto
+flavour=normal
+adds=()
+script=""
+out=""
+no_module=0
+bare=0
+suite_args=()
+need() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) need "$1" $#; kernels+=("$2"); shift 2 ;;
+	--smp) need "$1" $#; smp=$2; shift 2 ;;
+	--nodes) need "$1" $#; nodes=$2; shift 2 ;;
+	--mem) need "$1" $#; mem=$2; shift 2 ;;
+	--timeout) need "$1" $#; timeout_s=$2; shift 2 ;;
+	--accel) need "$1" $#; accel=$2; shift 2 ;;
+	--flavour) need "$1" $#; flavour=$2; shift 2 ;;
+	--add) need "$1" $#; adds+=("$2"); shift 2 ;;
+	--script) need "$1" $#; script=$2; shift 2 ;;
+	--out) need "$1" $#; out=$2; shift 2 ;;
+	--no-module) no_module=1; shift ;;
+	--bare) bare=1; no_module=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; suite_args=("$@"); break ;;
+	*) usage >&2; die "unknown argument '$1'" ;;
+	esac
+done
+
+posint() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, got '$2'"; }
+posint --smp "$smp"
+posint --nodes "$nodes"
+posint --mem "$mem"
+posint --timeout "$timeout_s"
+[ ${#kernels[@]} -gt 0 ] || { usage >&2; die "no --kernel given"; }
+[ -n "$out" ] || die "--out DIR is required"
+[ $((smp % nodes)) = 0 ] || die "--smp $smp does not divide into --nodes $nodes"
+[ $((mem % nodes)) = 0 ] || die "--mem $mem does not divide into --nodes $nodes"
+[ "$mem" -ge 256 ] || die "--mem $mem is too small (256 MB at least)"
+case "$accel" in auto | tcg | kvm) ;; *) die "--accel wants auto, tcg or kvm, got '$accel'" ;; esac
+command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86)"
+[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
+if [ "$bare" = 0 ]; then
+	[ -x "$BUILD_DIR/static/folio-lab" ] ||
+		die "$BUILD_DIR/static/folio-lab missing: run ./run.sh build first"
+	[ -n "$script" ] || script="$LAB_ROOT/harness/suite.sh"
+fi
+[ -z "$script" ] || [ -f "$script" ] || die "suite script '$script' not found"
+for f in "${adds[@]}"; do
+	[ -f "$f" ] || die "--add '$f': no such file"
+done
+
+# Resolve LABEL[=TREE]; check trees now, before anything is booted.
+labels=()
+trees=()
+for spec in "${kernels[@]}"; do
+	label=${spec%%=*}
+	[[ "$label" =~ ^[A-Za-z0-9._-]+$ ]] ||
+		die "kernel label '$label' must be letters, digits, '.', '_' or '-'"
+	for l in "${labels[@]}"; do
+		[ "$l" != "$label" ] || die "kernel label '$label' given twice"
+	done
+	if [ "$spec" = "$label" ]; then
+		case "$label" in
+		base | patched) ;;
+		*) die "--kernel $label: give a tree (LABEL=TREE), or use base or patched" ;;
+		esac
+		tree=$("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "$label" | sed -n "s/^$label=//p")
+		[ -n "$tree" ] || die "kernels/build.sh gave no tree for $label"
+	else
+		tree=${spec#*=}
+	fi
+	[ -d "$tree" ] || die "kernel $label: '$tree' is not a directory"
+	tree=$(cd "$tree" && pwd)
+	[ -f "$tree/arch/x86/boot/bzImage" ] ||
+		die "kernel $label: $tree/arch/x86/boot/bzImage missing (not a built kernel tree?)"
+	[ -f "$tree/Module.symvers" ] ||
+		die "kernel $label: $tree/Module.symvers missing (run 'make modules' in the tree)"
+	labels+=("$label")
+	trees+=("$tree")
+done
+
+mkdir -p "$out" || die "cannot create $out"
+out=$(cd "$out" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/folio-lab-guest.XXXXXX")
+QEMU_PID=""
+cleanup() {
+	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Quote for the guest's sh: 'x' with embedded quotes as '\''.
+shquote() {
+	local a
+	for a in "$@"; do
+		printf "'%s' " "${a//\'/\'\\\'\'}"
+	done
+}
+
+# make_initramfs DIR OUTFILE: busybox + links, init, and whatever DIR holds.
+make_initramfs() {
+	local root=$1 img=$2 a
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lab/bin,results,etc}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	for a in $("$BUSYBOX" --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	install -m 755 "$HERE/init.sh" "$root/init"
+	# The kernel opens /dev/console before init runs; without the node (not
+	# root here) init reopens it after mounting devtmpfs.
+	mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$img"
+}
+
+# qemu_cmd LABEL BZIMAGE INITRD CONSOLE RESULTS ACCEL APPEND -> QEMU_ARGS
+qemu_cmd() {
+	local accel=$6 n per_node cpus_per_node first
+	QEMU_ARGS=(-nodefaults -display none -monitor none -no-reboot
+		-machine pc -m "$mem"
+		-smp "$smp,sockets=$nodes,cores=$((smp / nodes)),threads=1"
+		-kernel "$2" -initrd "$3" -append "$7"
+		-serial "file:$4" -serial "file:$5")
+	if [ "$accel" = kvm ]; then
+		QEMU_ARGS+=(-accel kvm -cpu host)
+	else
+		QEMU_ARGS+=(-accel tcg,thread=multi -cpu max)
+	fi
+	per_node=$((mem / nodes))
+	cpus_per_node=$((smp / nodes))
+	for ((n = 0; n < nodes; n++)); do
+		first=$((n * cpus_per_node))
+		QEMU_ARGS+=(-object "memory-backend-ram,id=mem$n,size=${per_node}M"
+			-numa "node,nodeid=$n,cpus=$first-$((first + cpus_per_node - 1)),memdev=mem$n")
+	done
+}
+
+# KVM: /dev/kvm can exist and still hang; only a real boot counts. The
+# verdict is cached per host kernel and QEMU version for a day.
+probe_kvm() {
+	local bz=$1 key cachef root console
+	if [ ! -w /dev/kvm ]; then
+		log "KVM: /dev/kvm missing or not writable: using TCG"
+		echo tcg
+		return
+	fi
+	key="$(uname -r)-$("$QEMU" --version | head -n1 | sha256sum | cut -c1-12)"
+	cachef="$CACHE/kvm-probe/$key"
+	if [ -f "$cachef" ] && [ -n "$(find "$cachef" -mmin -1440)" ]; then
+		log "KVM: cached verdict $(cat "$cachef") ($cachef)"
+		cat "$cachef"
+		return
+	fi
+	log "KVM: probing with a test boot (20 s at most)"
+	root="$WORK/probe-root"
+	mkdir -p "$root/lab"
+	# No suite: init reports status 127 and sends (empty) results; the
+	# marker we look for is init's "up" line.
+	make_initramfs "$root" "$WORK/probe.img"
+	console="$WORK/probe-console.log"
+	qemu_cmd probe "$bz" "$WORK/probe.img" "$console" "$WORK/probe-results" kvm \
+		"console=ttyS0 panic=-1 FOLIO_LAB_KERNEL_LABEL=kvm-probe"
+	local verdict=tcg
+	if timeout -k 5 20 "$QEMU" "${QEMU_ARGS[@]}" >/dev/null 2>&1 </dev/null &&
+		grep -q 'folio-lab-guest: up' "$console"; then
+		verdict=kvm
+	fi
+	mkdir -p "$CACHE/kvm-probe" && echo "$verdict" >"$cachef" || true
+	log "KVM: test boot says $verdict"
+	echo "$verdict"
+}
+
+# Decode DIR's results file: checks markers, size, checksum; sets SUITE_RC.
+collect_results() {
+	local label=$1 file=$2 dest=$3 clean end size sum
+	clean="$WORK/results-$label.txt"
+	tr -d '\r' <"$file" >"$clean" 2>/dev/null || true
+	grep -q '^FOLIO-LAB-RESULTS-BEGIN$' "$clean" || return 1
+	end=$(grep -m1 '^FOLIO-LAB-RESULTS-END ' "$clean") || {
+		echo "truncated: no end marker"
+		return 2
+	}
+	SUITE_RC=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' <<<"$end")
+	size=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<<"$end")
+	sum=$(sed -n 's/.* sha256=\([0-9a-f]*\).*/\1/p' <<<"$end")
+	sed -n '/^FOLIO-LAB-RESULTS-BEGIN$/,/^FOLIO-LAB-RESULTS-END /p' "$clean" |
+		sed '1d;$d' | base64 -d >"$WORK/results-$label.tgz" 2>/dev/null || {
+		echo "base64 payload corrupt"
+		return 2
+	}
+	[ "$(stat -c %s "$WORK/results-$label.tgz")" = "$size" ] || {
+		echo "size mismatch: got $(stat -c %s "$WORK/results-$label.tgz"), expected $size"
+		return 2
+	}
+	[ "$(sha256sum "$WORK/results-$label.tgz" | cut -d' ' -f1)" = "$sum" ] || {
+		echo "checksum mismatch"
+		return 2
+	}
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	tar -xzf "$WORK/results-$label.tgz" -C "$dest"
+}
+
+run_one() {
+	local label=$1 tree=$2 acc=$3 root img console results ko="" rc=0 start boot_s
+	root="$WORK/root-$label"
+	img="$WORK/initrd-$label.img"
+	console="$out/console-$label.log"
+	results="$WORK/serial-$label.txt"
+	mkdir -p "$root/lab/bin"
+
+	if [ "$no_module" = 0 ] && [ -x "$LAB_ROOT/kernel-module/build.sh" ]; then
+		log "$label: building folio_lab.ko against $tree"
+		ko=$("$LAB_ROOT/kernel-module/build.sh" "$tree" "$WORK/module-$label" | tail -n1) ||
+			die "module build for kernel $label failed (see above)"
+		[ -f "$ko" ] || die "kernel-module/build.sh printed '$ko', which is not a file"
+		cp "$ko" "$root/lab/folio_lab.ko"
+	fi
+	if [ "$bare" = 0 ]; then
+		install -m 755 "$BUILD_DIR/static/folio-lab" "$root/lab/bin/folio-lab"
+	fi
+	local f
+	for f in "${adds[@]}"; do
+		install -m 755 "$f" "$root/lab/bin/$(basename "$f")"
+	done
+	if [ -n "$script" ]; then
+		install -m 755 "$script" "$root/lab/suite.sh"
+		shquote "${suite_args[@]}" >"$root/lab/suite.args"
+	fi
+	make_initramfs "$root" "$img"
+
+	qemu_cmd "$label" "$tree/arch/x86/boot/bzImage" "$img" "$console" "$results" "$acc" \
+		"console=ttyS0 panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
+	log "booting $label ($acc, $smp vCPUs, $nodes nodes, $mem MB, timeout ${timeout_s}s)..."
+	start=$(date +%s)
+	: >"$console"
+	timeout -k 10 "$timeout_s" "$QEMU" "${QEMU_ARGS[@]}" </dev/null \
+		>"$WORK/qemu-$label.out" 2>&1 &
+	QEMU_PID=$!
+	wait "$QEMU_PID" || rc=$?
+	QEMU_PID=""
+	boot_s=$(($(date +%s) - start))
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		die "guest $label did not finish within $timeout_s s; console: $console"
+	fi
+	if [ "$rc" != 0 ]; then
+		die "QEMU failed for kernel $label (exit $rc) after ${boot_s}s: $(head -c 600 "$WORK/qemu-$label.out" | tr '\n' ' ')
+  bzImage: $tree/arch/x86/boot/bzImage; console: $console"
+	fi
+	if [ ! -s "$console" ]; then
+		die "guest $label printed nothing on its console (is $tree/arch/x86/boot/bzImage a bootable x86-64 kernel with a serial console?); console: $console"
+	fi
+	local bad
+	if bad=$(grep -a -m3 -E "$BAD_CONSOLE" "$console"); then
+		die "kernel $label reported a problem on its console:
+$bad
+  console: $console"
+	fi
+	grep -aq 'folio-lab-guest: up' "$console" ||
+		die "guest $label never reached its init (no 'folio-lab-guest: up'); console: $console"
+	SUITE_RC=""
+	local crc=0
+	collect_results "$label" "$results" "$out/raw-$label" >"$WORK/why-$label" || crc=$?
+	case $crc in
+	0) ;;
+	1) die "guest $label sent no results; console: $console" ;;
+	*) die "results from guest $label are incomplete ($(cat "$WORK/why-$label")); console: $console" ;;
+	esac
+	[ "$SUITE_RC" = 0 ] ||
+		die "the suite in guest $label exited with status $SUITE_RC; console: $console"
+	local up
+	up=$(grep -a -m1 -o 'folio-lab-guest: up:.*uptime=[0-9.]*s' "$console" | sed 's/.*uptime=//')
+	local n=0
+	if [ -f "$out/raw-$label/samples.jsonl" ]; then
+		n=$(wc -l <"$out/raw-$label/samples.jsonl")
+	fi
+	if [ "$bare" = 0 ]; then
+		local lab="$BUILD_DIR/folio-lab"
+		[ -x "$lab" ] || lab="$BUILD_DIR/static/folio-lab"
+		"$lab" merge "$out/raw-$label" "$out" ||
+			die "merging the results of $label into $out failed"
+	fi
+	log "$label: finished in ${boot_s}s (init up at ${up:-?} guest uptime); results: $n records"
+}
+
+if [ "$accel" = auto ]; then
+	accel=$(probe_kvm "${trees[0]}/arch/x86/boot/bzImage")
+fi
+for i in "${!labels[@]}"; do
+	run_one "${labels[$i]}" "${trees[$i]}" "$accel"
+done
+log "all guests done; results in $out"

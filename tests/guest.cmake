@@ -1,0 +1,20 @@
+# Guest tests: build (or reuse from $FOLIO_LAB_CACHE) the base/patched kernels
+# and boot them under QEMU. The first run builds kernels (~20 min here).
+set(_gt ${CMAKE_CURRENT_SOURCE_DIR})
+set(_genv "FOLIO_LAB_BUILD=${CMAKE_BINARY_DIR}")
+
+add_test(NAME guest-kernels COMMAND bash ${_gt}/guest-kernels.sh)
+set_tests_properties(guest-kernels PROPERTIES FIXTURES_SETUP guest_kernels)
+
+add_test(NAME guest-broken-kernel COMMAND bash ${_gt}/guest-failures.sh broken)
+add_test(NAME guest-pair COMMAND bash ${_gt}/guest-pair.sh)
+add_test(NAME guest-hang COMMAND bash ${_gt}/guest-failures.sh hang)
+add_test(NAME guest-bug COMMAND bash ${_gt}/guest-failures.sh bug)
+add_test(NAME guest-suite-fails COMMAND bash ${_gt}/guest-failures.sh suite-fails)
+set_tests_properties(guest-pair guest-hang guest-bug guest-suite-fails
+  PROPERTIES FIXTURES_REQUIRED guest_kernels)
+add_test(NAME guest-debug-vm COMMAND bash ${_gt}/guest-debug-vm.sh)
+
+set_tests_properties(guest-kernels guest-broken-kernel guest-pair guest-hang guest-bug
+  guest-suite-fails guest-debug-vm PROPERTIES
+  LABELS guest TIMEOUT 2400 SKIP_RETURN_CODE 77 ENVIRONMENT "${_genv}")
