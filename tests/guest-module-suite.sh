@@ -1,0 +1,52 @@
+#!/bin/sh
+# Runs inside a folio-lab guest (guest/run.sh --script, busybox sh):
+# the ABI test of folio_lab.ko, then the `module` workload through the
+# static harness for every variant x mix on 1 and 4 workers, records to $OUT.
+#   guest-module-suite.sh EXPECTED_SCHEME [quick]
+# Figures measured here are emulated-guest figures, not scalability results.
+expect=${1:-any}
+quick=${2:-}
+: "${OUT:=/results}"
+rc=0
+
+echo "guest-module: ABI test (expect scheme $expect)"
+test_module_abi --expect "$expect" --rmmod --ko /lab/folio_lab.ko >"$OUT/abi-test.log" 2>&1
+abi_rc=$?
+cat "$OUT/abi-test.log"
+if [ "$abi_rc" != 0 ]; then
+	echo "guest-module: ABI test FAILED (exit $abi_rc)"
+	rc=1
+fi
+# The ABI test unloads and reloads the module; without it nothing follows.
+if [ ! -e /dev/folio_lab ]; then
+	echo "guest-module: /dev/folio_lab missing after the ABI test"
+	exit 1
+fi
+
+dur=0.2
+[ -n "$quick" ] && dur=0.1
+bench() {
+	echo "guest-module: folio-lab bench --workload module $*"
+	if ! folio-lab bench --out "$OUT" --workload module --workers 1,4 --reps 1 \
+		--duration "$dur" --warmup 0.05 --quiet "$@"; then
+		echo "guest-module: bench $* FAILED"
+		rc=1
+	fi
+}
+bench --variant all --opt mix=tryget-put
+bench --variant all --opt mix=get-put
+# plain-add has no liveness check: it refuses mix=freezer.
+bench --variant kernel,cas-loop,assume-one,frozen-bit --opt mix=freezer --opt freeze_every=100
+bench --variant all --opt mix=tryget-put --opt target=per-worker
+if [ -z "$quick" ]; then
+	# GUP-pin-sized gets and a freezer that holds, on 2 MiB folios.
+	bench --variant kernel,frozen-bit --opt mix=freezer --opt get_nr=1024 \
+		--opt base_refs=3 --opt order=9 --opt freeze_every=50 --opt hold=20
+	# Folios on the far node (the guests have two).
+	[ -d /sys/devices/system/node/node1 ] &&
+		bench --variant kernel --opt mix=tryget-put --opt node=1
+	# Processes mode: each worker process opens its own descriptor.
+	bench --variant kernel --opt mix=tryget-put --mode processes
+fi
+echo "guest-module: done, status $rc"
+exit $rc

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Host side of the module tests: boots guests of the base kernel (expects
+# the zero scheme), the patched kernel (frozen-bit) and the patched kernel's
+# debug-vm flavour, runs tests/guest-module-suite.sh in each (the static ABI
+# test, then the `module` workload through folio-lab), and checks the
+# records. guest/run.sh fails on an oops, BUG or WARNING in a console.
+#
+#   tests/guest-module.sh --abi-test PATH --out DIR [--build DIR] [--quick]
+#                         [--only base|patched|debug]
+#
+# Exit 0 pass, 1 fail, 77 skip (no QEMU, no static harness).
+# The figures printed are emulated-guest (TCG) figures: not scalability results.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+abi=""
+out=""
+quick=""
+only=""
+build=${FOLIO_LAB_BUILD:-$ROOT/build}
+
+die() { printf 'guest-module.sh: %s\n' "$*" >&2; exit 1; }
+skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--abi-test) abi=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--quick) quick=quick; shift ;;
+	--only) only=$2; shift 2 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+[ -n "$abi" ] && [ -x "$abi" ] || die "--abi-test: '$abi' is not an executable"
+[ -n "$out" ] || die "--out DIR is required"
+command -v jq >/dev/null || die "jq missing (./run.sh setup installs it)"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing"
+[ -x "$build/static/folio-lab" ] ||
+	skip "$build/static/folio-lab missing: ./run.sh build makes the static guest harness"
+[ -x "$ROOT/guest/run.sh" ] || skip "guest/run.sh missing"
+export FOLIO_LAB_BUILD=$build
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+fails=0
+fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+pass() { echo "ok   - $*"; }
+
+# check_records DIR LABEL SCHEME: the records the suite must have written.
+check_records() {
+	local dir=$1 label=$2 scheme=$3 f=$1/samples.jsonl n bad v m w
+	[ -s "$f" ] || { fail "$label: no records in $f"; return; }
+	n=$(jq -s '[.[] | select(.workload == "module")] | length' "$f")
+	[ "$n" -gt 0 ] || { fail "$label: no module records"; return; }
+	bad=$(jq -c --arg s "$scheme" --arg k "$label" 'select(.workload == "module") |
+		select(.kernel != $k or .kernel_scheme != $s or .where != "guest" or .ops <= 0 or
+		       (.counters.gets_ok + .counters.gets_failed) != .ops or
+		       (.params.mix != "freezer" and (.counters.gets_failed != 0 or
+			 .counters.freezes_won != 0 or .counters.freezes_lost != 0)) or
+		       (.params.mix == "freezer" and .counters.freezes_won == 0) or
+		       (.variant == "kernel" and .counters.cas_retries != 0) or
+		       (.variant != "frozen-bit" and .counters.junk_left != 0)) |
+		{variant, workers, mix: .params.mix, kernel, kernel_scheme, ops, counters}' "$f")
+	if [ -n "$bad" ]; then
+		fail "$label: records that break the invariants:"
+		printf '%s\n' "$bad" | head -n 10
+	else
+		pass "$label: $n module records, kernel_scheme $scheme, counters consistent"
+	fi
+	for m in tryget-put get-put freezer; do
+		for v in kernel cas-loop assume-one frozen-bit plain-add; do
+			[ "$m/$v" = freezer/plain-add ] && continue
+			for w in 1 4; do
+				jq -e --arg m "$m" --arg v "$v" --argjson w "$w" -s \
+					'any(.[]; .workload == "module" and .variant == $v and
+					 .params.mix == $m and .params.target == "shared" and
+					 .workers == $w)' "$f" >/dev/null ||
+					fail "$label: no record for $v x $m x $w worker(s)"
+			done
+		done
+	done
+	echo "# $label: module workload, Mops/s per variant (emulated-guest TCG figures: not scalability results)"
+	jq -r -s 'map(select(.workload == "module" and .params.target == "shared" and
+		       .params.get_nr == "1")) | sort_by(.params.mix, .variant, .workers) | .[] |
+		"#   \(.params.mix)\t\(.variant)\tworkers=\(.workers)\t\(.ops_per_sec / 1e6 * 1000 | round / 1000) Mops/s\tfailed=\(.counters.gets_failed) retries=\(.counters.cas_retries)"' "$f"
+}
+
+# run_guest NAME SCHEME GUEST_ARGS...
+run_guest() {
+	local name=$1 scheme=$2 label
+	shift 2
+	label=${name%-debug}
+	echo "== guest $name (expects scheme $scheme)"
+	if ! "$ROOT/guest/run.sh" "$@" --out "$out/$name" --add "$abi" \
+		--script "$HERE/guest-module-suite.sh" -- "$scheme" $quick \
+		>"$out/$name.log" 2>&1; then
+		tail -n 40 "$out/$name.log"
+		fail "guest $name: guest/run.sh failed (log $out/$name.log)"
+		return
+	fi
+	pass "guest $name booted, ran the suite, console clean of oops/BUG/WARNING"
+	local abi_log=$out/$name/raw-$label/abi-test.log
+	if [ -f "$abi_log" ] && grep -q '^[0-9]* passed, 0 failed$' "$abi_log"; then
+		pass "guest $name: ABI test: $(tail -n1 "$abi_log")"
+	else
+		fail "guest $name: ABI test did not pass ($abi_log)"
+		grep FAIL "$abi_log" 2>/dev/null | head -n 20
+	fi
+	grep '^# ' "$abi_log" 2>/dev/null || true
+	check_records "$out/$name" "$label" "$scheme"
+}
+
+[ -z "$only" ] || [ "$only" = base ] && run_guest base zero --kernel base
+[ -z "$only" ] || [ "$only" = patched ] && run_guest patched frozen-bit --kernel patched
+[ -z "$only" ] || [ "$only" = debug ] &&
+	run_guest patched-debug frozen-bit --flavour debug-vm --kernel patched
+
+echo "guest-module: $fails failure(s); details under $out"
+[ "$fails" = 0 ]

@@ -1,0 +1,19 @@
+# folio_lab.ko: the in-guest ABI test (static, it goes into the busybox
+# initramfs) and the host-side driver that boots the guests.
+add_executable(test_module_abi ${CMAKE_CURRENT_LIST_DIR}/test_module_abi.c)
+target_link_options(test_module_abi PRIVATE -static)
+target_link_libraries(test_module_abi PRIVATE Threads::Threads)
+
+# Builds the module against every cached kernel tree and checks its style;
+# skips (77) when no tree or linux-source is there yet.
+add_test(NAME module_build
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module-build.sh ${CMAKE_BINARY_DIR}/module-build-test)
+set_tests_properties(module_build PROPERTIES LABELS "module" TIMEOUT 900 SKIP_RETURN_CODE 77)
+
+# Boots base, patched and patched debug-vm guests: the ABI test and the
+# `module` workload through folio-lab in each.
+add_test(NAME module_guest
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module.sh
+    --abi-test $<TARGET_FILE:test_module_abi>
+    --out ${CMAKE_BINARY_DIR}/module-guest-test)
+set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 2400 SKIP_RETURN_CODE 77)
