@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * folio-lab-compare: statistics, verdicts, CSV, chart data and the HTML
+ * report for folio-lab results directories. `folio-lab-compare help`.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "analysis-report.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f, "usage: folio-lab-compare COMMAND [OPTIONS] DIR...\n"
+	       "\n"
+	       "  compare BASE NEW...          each NEW results directory against BASE\n"
+	       "  compare --baseline LABEL DIR every kernel label of DIR against LABEL\n"
+	       "  export-csv DIR               all records as DIR/samples.csv\n"
+	       "  plotdata DIR                 chart data for plots/plot.sh (DIR/plots-data/)\n"
+	       "  report DIR                   DIR/report.html (charts, provenance, verdicts)\n"
+	       "\n"
+	       "options:\n"
+	       "  --baseline LABEL   baseline kernel label (default: 'base' if present, else the\n"
+	       "                     first label of the first directory)\n"
+	       "  --metric NAME      record field to compare (default ops_per_sec; counters.NAME)\n"
+	       "  --lower-is-better  the metric improves downwards (default for *_ns, counters.*)\n"
+	       "  --alpha A          significance level of the U test (default 0.05)\n"
+	       "  --threshold PCT    smallest |%%change| that counts (default 2)\n"
+	       "  --level L          confidence level of the median CI (default 0.95)\n"
+	       "  --out DIR          where compare.md/compare.csv go (default: the last DIR)\n"
+	       "  --no-plots         report: do not run plots/plot.sh\n"
+	       "  --quiet            compare: do not print the table\n"
+	       "\n"
+	       "compare exits 0 (no regression), 1 (a regression), 125 (cannot decide: too few\n"
+	       "repetitions), 2 (usage or input error): usable by `git bisect run`.\n");
+}
+
+static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v >= lo && v <= hi)) {
+		fprintf(stderr, "folio-lab-compare: %s: '%s' is not a number in [%g, %g]\n", opt, s,
+			lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int export_csv(const struct fl_dataset *ds, const char *dir)
+{
+	struct fl_sbuf out = {0};
+	char **cols = NULL, path[4096];
+	size_t ncols = 0;
+	int rc;
+
+	/* Columns: the union of the records' keys; objects flattened to key.sub. */
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		json_object_object_foreach(ds->recs[i].obj, key, val)
+		{
+			size_t nsub = 1;
+			struct fl_sbuf name = {0};
+
+			if (json_object_is_type(val, json_type_object))
+				nsub = 0;
+			for (size_t k = 0; k < nsub; k++) {
+				size_t c;
+
+				for (c = 0; c < ncols && strcmp(cols[c], key); c++)
+					;
+				if (c == ncols) {
+					cols = realloc(cols, (ncols + 1) * sizeof(*cols));
+					cols[ncols++] = strdup(key);
+				}
+			}
+			if (json_object_is_type(val, json_type_object)) {
+				json_object_object_foreach(val, sub, sv)
+				{
+					size_t c;
+
+					(void)sv;
+					name.len = 0;
+					fl_sb_printf(&name, "%s.%s", key, sub);
+					for (c = 0; c < ncols && strcmp(cols[c], name.s); c++)
+						;
+					if (c == ncols) {
+						cols = realloc(cols, (ncols + 1) * sizeof(*cols));
+						cols[ncols++] = strdup(name.s);
+					}
+				}
+			}
+			fl_sb_free(&name);
+		}
+	}
+	for (size_t c = 0; c < ncols; c++) {
+		fl_sb_puts(&out, c ? "," : "");
+		fl_sb_csv(&out, cols[c]);
+	}
+	fl_sb_puts(&out, "\n");
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		for (size_t c = 0; c < ncols; c++) {
+			struct json_object *v = NULL, *parent = ds->recs[i].obj;
+			char *dot = strchr(cols[c], '.');
+			struct fl_sbuf cell = {0};
+
+			if (dot) {
+				*dot = 0;
+				if (json_object_object_get_ex(parent, cols[c], &parent))
+					json_object_object_get_ex(parent, dot + 1, &v);
+				*dot = '.';
+			} else {
+				json_object_object_get_ex(parent, cols[c], &v);
+			}
+			fl_sb_puts(&cell, "");
+			if (v && json_object_is_type(v, json_type_array)) {
+				for (size_t k = 0; k < json_object_array_length(v); k++)
+					fl_sb_printf(&cell, "%s%s", k ? " " : "",
+						     json_object_get_string(
+							 json_object_array_get_idx(v, k)));
+			} else if (v && !json_object_is_type(v, json_type_null)) {
+				fl_sb_puts(&cell, json_object_get_string(v));
+			}
+			fl_sb_puts(&out, c ? "," : "");
+			fl_sb_csv(&out, cell.s);
+			fl_sb_free(&cell);
+		}
+		fl_sb_puts(&out, "\n");
+	}
+	snprintf(path, sizeof(path), "%s/samples.csv", dir);
+	rc = fl_write_file(path, out.s, out.len);
+	if (!rc)
+		printf("%s: %zu records, %zu columns\n", path, ds->nrecs, ncols);
+	for (size_t c = 0; c < ncols; c++)
+		free(cols[c]);
+	free(cols);
+	fl_sb_free(&out);
+	return rc ? EXIT_USAGE : 0;
+}
+
+static int default_baseline(const struct fl_dataset *ds)
+{
+	int b = fl_ds_find_series(ds, "base");
+
+	return b >= 0 && ds->series[b].dir == 0 ? b : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"baseline", required_argument, NULL, 'b'},
+	    {"metric", required_argument, NULL, 'm'},
+	    {"lower-is-better", no_argument, NULL, 'L'},
+	    {"higher-is-better", no_argument, NULL, 'H'},
+	    {"alpha", required_argument, NULL, 'a'},
+	    {"threshold", required_argument, NULL, 't'},
+	    {"level", required_argument, NULL, 'l'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"no-plots", no_argument, NULL, 'P'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct fl_cmp_opts o = {.alpha = 0.05, .threshold = 2, .level = 0.95};
+	struct fl_dataset ds = {.metric = "ops_per_sec"};
+	const char *cmd, *baseline = NULL, *outdir = NULL;
+	int c, direction = 0, base, rc = 0;
+	bool plots = true, quiet = false;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "compare") && strcmp(cmd, "export-csv") && strcmp(cmd, "plotdata") &&
+	    strcmp(cmd, "report")) {
+		fprintf(stderr, "folio-lab-compare: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "b:m:a:t:o:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			baseline = optarg;
+			break;
+		case 'm':
+			ds.metric = optarg;
+			break;
+		case 'L':
+			direction = -1;
+			break;
+		case 'H':
+			direction = 1;
+			break;
+		case 'a':
+			if (parse_double("--alpha", optarg, 1e-12, 0.5, &o.alpha))
+				return EXIT_USAGE;
+			break;
+		case 't':
+			if (parse_double("--threshold", optarg, 0, 1e6, &o.threshold))
+				return EXIT_USAGE;
+			break;
+		case 'l':
+			if (parse_double("--level", optarg, 0.5, 0.9999, &o.level))
+				return EXIT_USAGE;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'P':
+			plots = false;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	o.lower_better = direction ? direction < 0
+				   : strncmp(ds.metric, "counters.", 9) == 0 ||
+					 (strlen(ds.metric) > 3 &&
+					  !strcmp(ds.metric + strlen(ds.metric) - 3, "_ns"));
+	if (optind >= argc) {
+		fprintf(stderr, "folio-lab-compare %s: no results directory given\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "compare") && argc - optind != 1) {
+		fprintf(stderr, "folio-lab-compare %s: takes exactly one results directory\n", cmd);
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (fl_ds_load(&ds, argv[i]))
+			return EXIT_USAGE;
+	fl_ds_assign_series(&ds);
+	if (ds.nrecs == 0) {
+		fprintf(stderr, "folio-lab-compare: no records in %s\n", argv[optind]);
+		fl_ds_free(&ds);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "export-csv")) {
+		rc = export_csv(&ds, argv[optind]);
+		fl_ds_free(&ds);
+		return rc;
+	}
+	if (ds.no_metric == ds.nrecs) {
+		fprintf(stderr, "folio-lab-compare: no record has a numeric '%s'\n", ds.metric);
+		fl_ds_free(&ds);
+		return EXIT_USAGE;
+	}
+	base = baseline ? fl_ds_find_series(&ds, baseline) : default_baseline(&ds);
+	if (base < 0) {
+		fprintf(stderr, "folio-lab-compare: baseline '%s' not found; labels:", baseline);
+		for (size_t s = 0; s < ds.nseries; s++)
+			fprintf(stderr, " %s", ds.series[s].name);
+		fprintf(stderr, "\n");
+		fl_ds_free(&ds);
+		return EXIT_USAGE;
+	}
+	if (!outdir)
+		outdir = argv[argc - 1];
+
+	if (!strcmp(cmd, "plotdata")) {
+		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE : 0;
+	} else if (!strcmp(cmd, "report")) {
+		rc = fl_report(&ds, base, argv[optind], &o, plots, argv[0]) ? EXIT_USAGE : 0;
+	} else {
+		struct fl_cmp_row *rows;
+		struct fl_sbuf txt = {0}, md = {0}, csv = {0};
+		char path[4096];
+		size_t n;
+
+		if (ds.nseries < 2) {
+			fprintf(stderr,
+				"folio-lab-compare: only one kernel label (%s): nothing to compare "
+				"against\n",
+				ds.series[0].name);
+			fl_ds_free(&ds);
+			return EXIT_USAGE;
+		}
+		n = fl_compare(&ds, base, &o, &rows);
+		fl_cmp_text(&ds, rows, n, &o, &txt);
+		fl_cmp_markdown(&ds, rows, n, &o, &md);
+		fl_cmp_csv(&ds, rows, n, &csv);
+		rc = fl_cmp_exit(rows, n);
+		if (!quiet)
+			fputs(txt.s, stdout);
+		mkdir(outdir, 0777);
+		snprintf(path, sizeof(path), "%s/compare.md", outdir);
+		if (fl_write_file(path, md.s, md.len))
+			rc = EXIT_USAGE;
+		snprintf(path, sizeof(path), "%s/compare.csv", outdir);
+		if (fl_write_file(path, csv.s, csv.len))
+			rc = EXIT_USAGE;
+		{
+			size_t cnt[5] = {0};
+
+			for (size_t i = 0; i < n; i++)
+				cnt[rows[i].verdict]++;
+			printf("\nsummary: %zu improved, %zu regressed, %zu no change, %zu cannot "
+			       "decide, %zu missing -> exit %d (%s)\n",
+			       cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE],
+			       cnt[FL_UNDECIDED], cnt[FL_MISSING], rc,
+			       rc == 0	   ? "no regression"
+			       : rc == 1   ? "regression"
+			       : rc == 125 ? "cannot decide"
+					   : "error");
+			printf("written: %s/compare.md, %s/compare.csv\n", outdir, outdir);
+		}
+		free(rows);
+		fl_sb_free(&txt);
+		fl_sb_free(&md);
+		fl_sb_free(&csv);
+	}
+	fl_ds_free(&ds);
+	return rc;
+}

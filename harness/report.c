@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * folio-lab-compare report: one self-contained HTML file per results
+ * directory. Charts are inlined as SVG, nothing is fetched from outside,
+ * so the file can be mailed or archived and read offline.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "analysis-report.h"
+
+#ifndef FL_SOURCE_DIR
+#define FL_SOURCE_DIR "."
+#endif
+
+static const char css[] =
+    "body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;"
+    "color:#222}\n"
+    "h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;"
+    "margin-top:1.6em}\n"
+    ".note{background:#fff3cd;border:1px solid #e0b000;padding:.6em 1em;font-weight:bold}\n"
+    "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}\n"
+    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\n"
+    "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}\n"
+    "table.prov td{text-align:left;font-family:monospace}\n"
+    "tr.good td.verdict{background:#d4edda;font-weight:bold}\n"
+    "tr.bad td.verdict{background:#f8d7da;font-weight:bold}\n"
+    "tr.undecided td.verdict{background:#fff3cd}\n"
+    "td.why{text-align:left;font-size:.85em;color:#555}\n"
+    "figure{margin:1em 0;border:1px solid #ddd;padding:.5em}\n"
+    "figure svg{width:100%;height:auto;max-width:1000px}\n"
+    "figcaption{font-size:.85em;color:#444}\n"
+    "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n"
+    ".extra{border-left:4px solid #8ab;padding-left:1em}\n";
+
+static void run_plots(const char *dir, const char *self)
+{
+	const char *root = getenv("LAB_ROOT");
+	char script[PATH_MAX], exe[PATH_MAX];
+	ssize_t n;
+	pid_t pid;
+	int st;
+
+	snprintf(script, sizeof(script), "%s/plots/plot.sh", root && *root ? root : FL_SOURCE_DIR);
+	if (access(script, X_OK)) {
+		fprintf(stderr, "folio-lab-compare report: %s not found: no charts\n", script);
+		return;
+	}
+	/* plot.sh calls this very binary for the chart data. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		setenv("FOLIO_LAB_COMPARE", exe, 1);
+	} else {
+		setenv("FOLIO_LAB_COMPARE", self, 1);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* keep the report's stdout clean: plot.sh talks on stderr */
+		dup2(2, 1);
+		execl(script, script, dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 77)
+			fprintf(stderr, "folio-lab-compare report: gnuplot missing: no charts\n");
+		else
+			fprintf(stderr,
+				"folio-lab-compare report: %s failed: charts may be "
+				"missing\n",
+				script);
+	}
+}
+
+/* An SVG from gnuplot, inline: without the XML prolog, ids made unique per chart. */
+static bool embed_svg(struct fl_sbuf *out, const char *path, int idx)
+{
+	char *svg = fl_read_file(path, NULL), *p, prefix[32];
+
+	if (!svg)
+		return false;
+	p = strstr(svg, "<svg");
+	if (!p) {
+		free(svg);
+		return false;
+	}
+	snprintf(prefix, sizeof(prefix), "c%d_", idx);
+	while (*p) {
+		static const char *const pats[] = {"id='",     "id=\"", "href='#",
+						   "href=\"#", "url(#", NULL};
+		bool hit = false;
+
+		for (int k = 0; pats[k]; k++) {
+			size_t l = strlen(pats[k]);
+
+			if (!strncmp(p, pats[k], l)) {
+				fl_sb_printf(out, "%.*s%s", (int)l, p, prefix);
+				p += l;
+				hit = true;
+				break;
+			}
+		}
+		if (!hit) {
+			/* the inline copy needs no script: gnuplot's mouse code refers out */
+			if (!strncmp(p, "<script", 7)) {
+				char *e = strstr(p, "</script>");
+
+				if (e) {
+					p = e + 9;
+					continue;
+				}
+			}
+			fl_sb_printf(out, "%c", *p++);
+		}
+	}
+	free(svg);
+	return true;
+}
+
+/* Just enough Markdown for experiment summaries: headings, lists, code, tables. */
+static void inline_md(struct fl_sbuf *out, const char *s)
+{
+	bool code = false;
+
+	for (; *s; s++) {
+		if (*s == '`') {
+			fl_sb_puts(out, code ? "</code>" : "<code>");
+			code = !code;
+			continue;
+		}
+		char c[2] = {*s, 0};
+
+		fl_sb_html(out, c);
+	}
+	if (code)
+		fl_sb_puts(out, "</code>");
+}
+
+static void markdown(struct fl_sbuf *out, char *text)
+{
+	char *save = NULL, *line;
+	bool pre = false, list = false, table = false, para = false;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t h = 0;
+
+		if (!strncmp(line, "```", 3)) {
+			fl_sb_puts(out, pre ? "</pre>\n" : "<pre>");
+			pre = !pre;
+			continue;
+		}
+		if (pre) {
+			fl_sb_html(out, line);
+			fl_sb_puts(out, "\n");
+			continue;
+		}
+		if (list && strncmp(line, "- ", 2) && strncmp(line, "* ", 2)) {
+			fl_sb_puts(out, "</ul>\n");
+			list = false;
+		}
+		if (table && line[0] != '|') {
+			fl_sb_puts(out, "</table>\n");
+			table = false;
+		}
+		while (line[h] == '#')
+			h++;
+		if (h && h <= 6 && line[h] == ' ') {
+			if (para)
+				fl_sb_puts(out, "</p>\n");
+			para = false;
+			/* section headings sit below the report's own h2 */
+			fl_sb_printf(out, "<h%zu>", h + 2 > 6 ? 6 : h + 2);
+			inline_md(out, line + h + 1);
+			fl_sb_printf(out, "</h%zu>\n", h + 2 > 6 ? 6 : h + 2);
+		} else if (!strncmp(line, "- ", 2) || !strncmp(line, "* ", 2)) {
+			if (!list)
+				fl_sb_puts(out, "<ul>\n");
+			list = true;
+			fl_sb_puts(out, "<li>");
+			inline_md(out, line + 2);
+			fl_sb_puts(out, "</li>\n");
+		} else if (line[0] == '|') {
+			char *cell, *cs = NULL;
+
+			if (strspn(line, "|-: ") == strlen(line))
+				continue; /* the header separator */
+			if (!table)
+				fl_sb_puts(out, "<table>\n");
+			table = true;
+			fl_sb_puts(out, "<tr>");
+			for (cell = strtok_r(line, "|", &cs); cell;
+			     cell = strtok_r(NULL, "|", &cs)) {
+				fl_sb_puts(out, "<td>");
+				inline_md(out, cell);
+				fl_sb_puts(out, "</td>");
+			}
+			fl_sb_puts(out, "</tr>\n");
+		} else if (strspn(line, " \t") == strlen(line)) {
+			if (para)
+				fl_sb_puts(out, "</p>\n");
+			para = false;
+		} else {
+			if (!para)
+				fl_sb_puts(out, "<p>");
+			para = true;
+			inline_md(out, line);
+			fl_sb_puts(out, "\n");
+		}
+	}
+	if (pre)
+		fl_sb_puts(out, "</pre>\n");
+	if (list)
+		fl_sb_puts(out, "</ul>\n");
+	if (table)
+		fl_sb_puts(out, "</table>\n");
+	if (para)
+		fl_sb_puts(out, "</p>\n");
+}
+
+static int md_or_html(const struct dirent *d)
+{
+	size_t l = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && ((l > 3 && !strcmp(d->d_name + l - 3, ".md")) ||
+				       (l > 5 && !strcmp(d->d_name + l - 5, ".html")));
+}
+
+/* DIR/sections/ and DIR/experiments/: fragments in name order. */
+static int extra_sections(struct fl_sbuf *out, const char *dir)
+{
+	static const char *const subs[] = {"sections", "experiments", NULL};
+	int count = 0;
+
+	for (int s = 0; subs[s]; s++) {
+		struct dirent **list;
+		char path[PATH_MAX];
+		int n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[s]);
+		n = scandir(path, &list, md_or_html, alphasort);
+		for (int i = 0; i < n; i++) {
+			char file[PATH_MAX + 256], *text;
+			size_t l = strlen(list[i]->d_name);
+
+			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
+			text = fl_read_file(file, NULL);
+			if (text) {
+				if (!count)
+					fl_sb_puts(out,
+						   "<h2 id=\"experiments\">Experiments</h2>\n");
+				fl_sb_puts(out, "<div class=\"extra\" data-source=\"");
+				fl_sb_html(out, subs[s]);
+				fl_sb_puts(out, "/");
+				fl_sb_html(out, list[i]->d_name);
+				fl_sb_puts(out, "\">\n");
+				/* .html fragments are trusted output of the lab's own experiments
+				 */
+				if (!strcmp(list[i]->d_name + l - 5, ".html"))
+					fl_sb_puts(out, text);
+				else
+					markdown(out, text);
+				fl_sb_puts(out, "\n</div>\n");
+				count++;
+				free(text);
+			}
+			free(list[i]);
+		}
+		if (n > 0)
+			free(list);
+	}
+	return count;
+}
+
+static void provenance(struct fl_sbuf *out, const struct fl_dataset *ds)
+{
+	const char **keys = NULL;
+	size_t nk = 0;
+
+	fl_sb_puts(out, "<h2 id=\"provenance\">Provenance</h2>\n"
+			"<p>From <code>meta.json</code> (one column per kernel label) and the "
+			"records.</p>\n<table class=\"prov\"><thead><tr><th>field</th>");
+	for (size_t s = 0; s < ds->nseries; s++) {
+		struct json_object *k, *e;
+
+		fl_sb_puts(out, "<th>");
+		fl_sb_html(out, ds->series[s].name);
+		fl_sb_puts(out, "</th>");
+		if (!ds->dirs[ds->series[s].dir].meta ||
+		    !json_object_object_get_ex(ds->dirs[ds->series[s].dir].meta, "kernels", &k) ||
+		    !json_object_object_get_ex(k, ds->series[s].kernel, &e))
+			continue;
+		json_object_object_foreach(e, key, val)
+		{
+			size_t i;
+
+			(void)val;
+			for (i = 0; i < nk && strcmp(keys[i], key); i++)
+				;
+			if (i == nk) {
+				keys = realloc(keys, (nk + 1) * sizeof(*keys));
+				keys[nk++] = key;
+			}
+		}
+	}
+	fl_sb_puts(out, "</tr></thead><tbody>\n");
+	for (size_t i = 0; i < nk; i++) {
+		fl_sb_puts(out, "<tr><td>");
+		fl_sb_html(out, keys[i]);
+		fl_sb_puts(out, "</td>");
+		for (size_t s = 0; s < ds->nseries; s++) {
+			char buf[4096];
+			const char *v = fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel,
+						    keys[i], buf, sizeof(buf));
+
+			fl_sb_puts(out, "<td>");
+			fl_sb_html(out, v ? v : "-");
+			fl_sb_puts(out, "</td>");
+		}
+		fl_sb_puts(out, "</tr>\n");
+	}
+	fl_sb_puts(out, "<tr><td>records</td>");
+	for (size_t s = 0; s < ds->nseries; s++) {
+		size_t n = 0;
+		const char *where = "?", *accel = "?";
+
+		for (size_t i = 0; i < ds->nrecs; i++)
+			if (ds->recs[i].series == (int)s) {
+				n++;
+				where = ds->recs[i].where;
+				accel = ds->recs[i].accel;
+			}
+		fl_sb_printf(out, "<td>%zu (where ", n);
+		fl_sb_html(out, where);
+		fl_sb_puts(out, ", accel ");
+		fl_sb_html(out, accel);
+		fl_sb_puts(out, ")</td>");
+	}
+	fl_sb_puts(out, "</tr>\n</tbody></table>\n");
+	free(keys);
+}
+
+/* Per-series statistics of each case of one workload. */
+static void stats_table(struct fl_sbuf *out, const struct fl_dataset *ds, const char *workload,
+			const struct fl_case *cases, size_t nc, const struct fl_cmp_opts *o)
+{
+	char a[64], b[64], c[64], d[64], e[64], lab[256];
+
+	fl_sb_printf(out,
+		     "<table class=\"stats\"><thead><tr><th>kernel</th><th>variant</th>"
+		     "<th>mode</th><th>placement</th><th>workers</th><th>n</th>"
+		     "<th>median %s</th><th>CI of the median</th><th>sd%%</th>"
+		     "<th>min</th><th>max</th></tr></thead><tbody>\n",
+		     ds->metric);
+	for (size_t s = 0; s < ds->nseries; s++)
+		for (size_t i = 0; i < nc; i++) {
+			struct fl_summary su;
+			double *v;
+			size_t n;
+
+			if (strcmp(cases[i].workload, workload))
+				continue;
+			n = fl_ds_values(ds, &cases[i], (int)s, &v);
+			if (n) {
+				fl_summarize(v, n, o->level, &su);
+				fl_sb_puts(out, "<tr><td>");
+				fl_sb_html(out, ds->series[s].name);
+				fl_sb_puts(out, "</td><td>");
+				fl_sb_html(out, fl_case_label(ds, &cases[i], lab, sizeof(lab)));
+				fl_sb_puts(out, "</td><td>");
+				fl_sb_html(out, cases[i].mode);
+				fl_sb_puts(out, "</td><td>");
+				fl_sb_html(out, cases[i].placement);
+				fl_sb_printf(out,
+					     "</td><td>%d</td><td>%zu</td><td>%s</td>"
+					     "<td>[%s, %s] (%.1f%%)</td><td>%.2f%%</td><td>%s</td>"
+					     "<td>%s</td></tr>\n",
+					     cases[i].workers, su.n,
+					     fl_fmt_num(a, sizeof(a), su.median),
+					     fl_fmt_num(b, sizeof(b), su.lo),
+					     fl_fmt_num(c, sizeof(c), su.hi), 100 * su.coverage,
+					     su.sd_pct, fl_fmt_num(d, sizeof(d), su.min),
+					     fl_fmt_num(e, sizeof(e), su.max));
+			}
+			free(v);
+		}
+	fl_sb_puts(out, "</tbody></table>\n");
+}
+
+static const char *chart_caption(const char *kind)
+{
+	if (!strcmp(kind, "throughput"))
+		return "Median throughput over the repetitions; the band is the 95% "
+		       "order-statistic CI of the median (the range for n &lt; 6); dashed: "
+		       "linear scaling from the 1-worker median.";
+	if (!strcmp(kind, "speedup"))
+		return "Median of each label over the baseline's median at the same "
+		       "variant and worker count; bars: ratio of the CI ends (conservative). "
+		       "Above 1: faster than the baseline.";
+	if (!strcmp(kind, "fairness"))
+		return "Per-worker throughput in each measurement: median worker, bars from "
+		       "the slowest to the fastest worker (medians over repetitions). Long "
+		       "bars: some workers starve.";
+	if (!strcmp(kind, "contention"))
+		return "Counter events per operation (median over repetitions, bars min..max): "
+		       "failed gets, cmpxchg retries, lost freezes.";
+	if (!strcmp(kind, "ceiling"))
+		return "Median throughput as a percentage of the single-cache-line ceiling "
+		       "(1 / median handoff latency) measured by the handoff workload on the "
+		       "same kernel.";
+	return "";
+}
+
+int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,
+	      bool plots, const char *self)
+{
+	struct fl_sbuf out = {0}, charts = {0};
+	struct fl_cmp_row *rows = NULL;
+	size_t nrows = 0, nc, cnt[5] = {0};
+	struct fl_case *cases;
+	char path[PATH_MAX], why[256], when[64], *list;
+	time_t now = time(NULL);
+	int idx = 0, rc;
+
+	if (plots)
+		run_plots(dir, self);
+	nc = fl_ds_cases(ds, &cases);
+	if (ds->nseries > 1)
+		nrows = fl_compare(ds, base, o, &rows);
+	for (size_t i = 0; i < nrows; i++)
+		cnt[rows[i].verdict]++;
+	snprintf(path, sizeof(path), "%s/plots-data/charts.list", dir);
+	list = fl_read_file(path, NULL);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+
+	fl_sb_puts(&out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+			 "<title>folio-lab report: ");
+	fl_sb_html(&out, dir);
+	fl_sb_printf(
+	    &out, "</title>\n<style>\n%s</style>\n</head><body>\n<h1>folio-lab report</h1>\n", css);
+	fl_sb_puts(&out, "<p>Results directory <code>");
+	fl_sb_html(&out, dir);
+	fl_sb_printf(&out, "</code>, %zu records, %zu kernel label(s); generated %s.</p>\n",
+		     ds->nrecs, ds->nseries, when);
+	if (fl_ds_not_scalability(ds, why, sizeof(why))) {
+		fl_sb_puts(&out, "<p class=\"note\" id=\"not-scalability\">2-core VM / emulated "
+				 "guest: not a scalability result (");
+		fl_sb_html(&out, why);
+		fl_sb_puts(&out, "). These figures check that the lab works; they say nothing "
+				 "about how the schemes scale.</p>\n");
+	}
+
+	/* contents */
+	fl_sb_puts(&out, "<nav><ul><li><a href=\"#provenance\">Provenance</a></li>");
+	if (nrows)
+		fl_sb_puts(&out, "<li><a href=\"#verdicts\">Verdicts</a></li>");
+	for (size_t i = 0; i < nc; i++)
+		if (i == 0 || strcmp(cases[i - 1].workload, cases[i].workload)) {
+			fl_sb_puts(&out, "<li><a href=\"#wl-");
+			fl_sb_html(&out, cases[i].workload);
+			fl_sb_puts(&out, "\">");
+			fl_sb_html(&out, cases[i].workload);
+			fl_sb_puts(&out, "</a></li>");
+		}
+	fl_sb_puts(&out, "<li><a href=\"#reproduce\">Reproduce</a></li></ul></nav>\n");
+
+	provenance(&out, ds);
+
+	if (nrows) {
+		fl_sb_puts(&out, "<h2 id=\"verdicts\">Verdicts</h2>\n<p>Baseline <b>");
+		fl_sb_html(&out, ds->series[base].name);
+		fl_sb_printf(
+		    &out,
+		    "</b>, metric <code>%s</code> (%s is better). A case is improved or "
+		    "regressed when the two-sided Mann-Whitney U test gives p &lt; %g "
+		    "<em>and</em> the medians differ by more than %g%%; with too few "
+		    "repetitions for any p below %g the verdict is <em>cannot decide</em>."
+		    "</p>\n<p class=\"summary\">%zu improved, %zu regressed, %zu no change, "
+		    "%zu cannot decide, %zu missing; <code>compare</code> exits %d.</p>\n",
+		    ds->metric, o->lower_better ? "lower" : "higher", o->alpha, o->threshold,
+		    o->alpha, cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE],
+		    cnt[FL_UNDECIDED], cnt[FL_MISSING], fl_cmp_exit(rows, nrows));
+	}
+
+	for (size_t i = 0; i < nc; i++) {
+		const char *wl = cases[i].workload;
+		char *copy, *save = NULL, *line;
+
+		if (i && !strcmp(cases[i - 1].workload, wl))
+			continue;
+		fl_sb_puts(&out, "<section class=\"workload\" id=\"wl-");
+		fl_sb_html(&out, wl);
+		fl_sb_puts(&out, "\"><h2>");
+		fl_sb_html(&out, wl);
+		fl_sb_puts(&out, "</h2>\n");
+		if (nrows) {
+			fl_sb_puts(&out, "<h3>Comparison</h3>\n");
+			fl_cmp_html(ds, rows, nrows, wl, &out);
+		}
+		fl_sb_puts(&out, "<h3>Statistics</h3>\n");
+		stats_table(&out, ds, wl, cases, nc, o);
+		if (!list)
+			goto end_section;
+		copy = strdup(list);
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char kind[64], name[512], cwl[256], svg[PATH_MAX + 600];
+
+			if (sscanf(line, "%63s %511s %255s", kind, name, cwl) != 3 ||
+			    strcmp(cwl, wl))
+				continue;
+			snprintf(svg, sizeof(svg), "%s/charts/%s.svg", dir, name);
+			charts.len = 0;
+			if (!embed_svg(&charts, svg, idx++))
+				continue;
+			fl_sb_printf(&out, "<figure class=\"chart\" id=\"chart-%s\">\n", name);
+			fl_sb_puts(&out, charts.s);
+			fl_sb_printf(&out,
+				     "\n<figcaption><b>%s</b> (<code>charts/%s.png</code>): %s"
+				     "</figcaption></figure>\n",
+				     kind, name, chart_caption(kind));
+		}
+		free(copy);
+	end_section:
+		fl_sb_puts(&out, "</section>\n");
+	}
+
+	extra_sections(&out, dir);
+
+	fl_sb_puts(&out, "<h2 id=\"reproduce\">Reproduce</h2>\n<p>The commands that wrote the "
+			 "records (from <code>meta.json</code>):</p>\n<pre>");
+	for (size_t s = 0; s < ds->nseries; s++) {
+		char buf[4096];
+
+		fl_sb_puts(&out, "# ");
+		fl_sb_html(&out, ds->series[s].name);
+		fl_sb_puts(&out, "\n");
+		if (!fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel, "command", buf,
+				 sizeof(buf)))
+			snprintf(buf, sizeof(buf), "(no command recorded)");
+		fl_sb_html(&out, buf);
+		fl_sb_puts(&out, "\n");
+	}
+	fl_sb_puts(&out, "</pre>\n<p>The analysis of this directory:</p>\n<pre>");
+	{
+		struct fl_sbuf c = {0};
+
+		fl_sb_printf(&c, "./run.sh compare --baseline %s", ds->series[base].kernel);
+		if (strcmp(ds->metric, "ops_per_sec"))
+			fl_sb_printf(&c, " --metric %s", ds->metric);
+		fl_sb_printf(&c,
+			     " --alpha %g --threshold %g %s\n./run.sh export-csv %s\n"
+			     "./run.sh plot %s\n./run.sh report --baseline %s %s\n",
+			     o->alpha, o->threshold, dir, dir, dir, ds->series[base].kernel, dir);
+		fl_sb_html(&out, c.s);
+		fl_sb_free(&c);
+	}
+	fl_sb_puts(&out, "</pre>\n</body></html>\n");
+
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	rc = fl_write_file(path, out.s, out.len);
+	if (!rc)
+		printf("%s: %d charts, %zu comparison rows\n", path, idx, nrows);
+	fl_sb_free(&out);
+	fl_sb_free(&charts);
+	free(list);
+	free(rows);
+	free(cases);
+	return rc;
+}
