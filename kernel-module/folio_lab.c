@@ -140,7 +140,8 @@ static bool fl_too_close(struct fl_setup *s, unsigned int n, struct folio *folio
 
 static struct folio *fl_alloc_one(unsigned int order, int node)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	/* A setup too big for memory fails with ENOMEM, never via the OOM killer. */
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_RETRY_MAYFAIL;
 
 	if (node == FOLIO_LAB_SETUP_NODE_LOCAL)
 		return folio_alloc(gfp, order);
@@ -214,6 +215,12 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	ret = fl_validate_setup(&a);
+	if (ret)
+		return ret;
+	/* Fail early rather than allocate a big setup only to drop it. */
+	down_read(&fl_rwsem);
+	ret = fl_cur ? -EBUSY : 0;
+	up_read(&fl_rwsem);
 	if (ret)
 		return ret;
 
