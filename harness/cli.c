@@ -701,6 +701,9 @@ static int cmd_bench(int argc, char **argv, bool is_plan)
 	char *out = NULL;
 	int c, rc;
 
+	/* getopt's own messages then name the command. */
+	static char prog_bench[] = "folio-lab bench", prog_plan[] = "folio-lab plan";
+	argv[0] = is_plan ? prog_plan : prog_bench;
 	optind = 1;
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "h", bench_longopts, NULL)) != -1) {

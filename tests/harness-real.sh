@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The real folio-lab binary with the real `atomics` workload: list, plan,
+# and a short sweep whose records pass the format check.
+# usage: harness-real.sh FOLIO_LAB_TESTWL_BIN FOLIO_LAB_BIN
+set -u
+lab=$2
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$lab" list atomics >list 2>&1 || { echo "SKIP: no atomics workload in $lab: $(cat list)"; exit 77; }
+grep -q 'frozen-bit' list || fail "list atomics: $(cat list)"
+"$lab" list >all || fail "list"
+for w in atomics pread uring-read fault handoff module; do
+	grep -q "^$w\$" all || fail "list lacks $w"
+done
+"$lab" plan --workload atomics --workers 1 >/dev/null || fail "plan"
+
+# Functional only: on a shared 2-core VM these figures say nothing about scaling.
+"$lab" bench --workload atomics --variant all --workers 1,2 --reps 1 --duration 0.1 \
+	--warmup 0.02 --out r --quiet >/dev/null 2>err || fail "atomics run: $(cat err)"
+python3 "$here/harness-check.py" r --min 8 --max 8 --label native || fail "atomics records"
+python3 -c '
+import json
+rs = [json.loads(l) for l in open("r/samples.jsonl")]
+assert sorted({r["variant"] for r in rs}) == ["assume-one", "cas-loop", "frozen-bit", "plain-add"]
+assert all(r["counters"]["gets_ok"] > 0 for r in rs), "gets_ok"
+' || fail "atomics record contents"
+
+[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+echo "all real-binary checks passed"
