@@ -12,6 +12,8 @@ set grid lc rgb "#dddddd"
 set border lc rgb "#555555"
 set key outside right top vertical spacing 1.2 samplen 2.5 box lc rgb "#cccccc"
 set xrange [0:*]
+# keep the last point and its bars off the right border
+set offsets 0, graph 0.04, 0, 0
 set yrange [0:*]
 set xtics nomirror
 set ytics nomirror

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# folio-lab-compare report: renders report.html from generated results with
+# experiment sections, then headless Chromium loads it: the DOM must hold
+# the inline SVG charts, the comparison and provenance tables, the note and
+# the sections, and the screenshot must be a non-trivial PNG.
+#   analysis-report.sh FOLIO_LAB_COMPARE
+set -u
+BIN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+CHROME=
+for c in chromium chromium-browser google-chrome; do
+	command -v "$c" >/dev/null && CHROME=$c && break
+done
+[ -n "$CHROME" ] || { echo "SKIP: chromium not installed"; exit 77; }
+command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed (charts)"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { # what pattern file
+	grep -Eq -- "$2" "$3" || { echo "FAIL $1: /$2/ not in $(basename "$3")"; fail=1; }
+}
+
+python3 "$HERE/analysis-gen.py" "$T/r" --effect -10 --seed 21
+mkdir -p "$T/r/sections" "$T/r/experiments"
+printf '# Q2: assume-one\n\nLinus asked for `assume-one`.\n\n| scheme | Mops/s |\n|---|---|\n| frozen-bit | 42 |\n' \
+	>"$T/r/sections/10-q2.md"
+echo '<h3 id="frag-html">From an experiment</h3><p>fragment body</p>' >"$T/r/sections/20-frag.html"
+echo '# Q5 model check' >"$T/r/experiments/q5.md"
+
+LAB_ROOT=$ROOT "$BIN" report --baseline base "$T/r" || { echo "FAIL report exit $?"; exit 1; }
+H=$T/r/report.html
+[ -s "$H" ] || { echo "FAIL no report.html"; exit 1; }
+# self-contained: nothing loaded from elsewhere
+if grep -Eqi '(src|href)="(https?:)?//|url\((https?:)?//|@import|<link ' "$H"; then
+	echo "FAIL report.html refers to external resources"; fail=1
+fi
+
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --dump-dom "file://$H" \
+	>"$T/dom.html" 2>"$T/chrome.log"
+check "charts" '<svg' "$T/dom.html"
+nsvg=$(grep -o '<svg' "$T/dom.html" | wc -l)
+nfig=$(ls "$T/r/charts/"*.svg | wc -l)
+[ "$nsvg" -ge "$nfig" ] && [ "$nfig" -ge 5 ] ||
+	{ echo "FAIL $nsvg inline SVGs in the DOM for $nfig charts"; fail=1; }
+check "comparison table" '<table class="cmp">' "$T/dom.html"
+check "a regression" 'class="bad"' "$T/dom.html"
+check "provenance table" 'id="provenance"' "$T/dom.html"
+check "provenance cpu" 'Test CPU' "$T/dom.html"
+check "statistics table" '<table class="stats">' "$T/dom.html"
+check "note" 'not a scalability result' "$T/dom.html"
+check "markdown section" '<td>frozen-bit</td>' "$T/dom.html"
+check "html section" 'id="frag-html"' "$T/dom.html"
+check "experiments section" 'Q5 model check' "$T/dom.html"
+check "reproduce" './run.sh compare --baseline base' "$T/dom.html"
+check "meta command" './run.sh bench pread --kernel patched' "$T/dom.html"
+for wl in pread module fault handoff; do
+	check "section $wl" "id=\"wl-$wl\"" "$T/dom.html"
+done
+
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" \
+	--window-size=1280,4000 "file://$H" >>"$T/chrome.log" 2>&1
+if [ ! -s "$T/shot.png" ] ||
+	[ "$(head -c 8 "$T/shot.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ]; then
+	echo "FAIL no screenshot"; tail -5 "$T/chrome.log"; fail=1
+else
+	# a blank page compresses to a few KiB; tables and charts do not
+	sz=$(stat -c %s "$T/shot.png")
+	[ "$sz" -gt 50000 ] || { echo "FAIL screenshot only $sz bytes: blank page?"; fail=1; }
+	echo "screenshot: $sz bytes, $nsvg inline SVGs"
+fi
+[ $fail = 0 ] && echo "ok   report"
+exit $fail
