@@ -99,8 +99,18 @@ inline do_free()
 }
 
 /*
+ * Outcomes of an atomic step are stored in the local r and branched on
+ * outside the d_step (a local test, invisible to other processes), so that
+ * SPIN's "unreached" report shows whether every outcome of every cmpxchg
+ * was exercised: verify.sh requires it, so a proof cannot be vacuous.
+ */
+#define R_FAIL 0
+#define R_WON 1
+#define R_RETRY 2
+
+/*
  * try_get(n): ok = 1 and n references held on success.
- * Locals needed by the caller: val, old, ok, done.
+ * Locals needed by the caller: val, old, ok, r.
  */
 #ifdef ZERO_SCHEME
 inline try_get(n)
@@ -111,27 +121,27 @@ inline try_get(n)
 #else
 	d_step { old = w };
 #endif
-	done = 0;
 	do
 	:: d_step {
 		if
-		:: old == 0 ->
-			ok = 0; done = 1
+		:: old == 0 -> r = R_FAIL /* zero: dead or frozen, no access */
 		:: old != 0 && w == old ->
 			CHECK(P2_no_get_on_freed_or_frozen_page, !freed && !fz);
 			w = (w + n) & MASK;
 			refs = refs + n;
-			ok = 1; done = 1
+			r = R_WON
 		:: else ->
-			old = w /* try_cmpxchg updates old */
+			old = w; /* try_cmpxchg updates old */
+			r = R_RETRY
 		fi
-	   }
+	   };
 	   if
-	   :: done -> break
-	   :: else -> skip
+	   :: r == R_FAIL -> ok = 0; break
+	   :: r == R_WON -> ok = 1; break
+	   :: r == R_RETRY -> skip /* cas_retries */
 	   fi
 	od;
-	old = 0; done = 0
+	old = 0; r = 0
 }
 #else
 inline try_get(n)
@@ -154,7 +164,7 @@ inline try_get(n)
 	:: ok -> skip
 #ifdef MUT_NO_GUARD
 	:: else ->
-		/* one undo attempt whatever the junk */
+		/* mutation: one undo attempt whatever the junk */
 		d_step {
 			if
 			:: w == val -> w = FROZEN
@@ -166,33 +176,38 @@ inline try_get(n)
 		/* rs_frozen_bit_undo, below the guard: one cmpxchg val -> FROZEN */
 		d_step {
 			if
-			:: w == val -> w = FROZEN
-			:: else -> skip /* junk_left: an unfreeze or undo erases it */
+			:: w == val -> w = FROZEN; r = R_WON
+			:: else -> r = R_FAIL
 			fi
-		}
+		};
+		if
+		:: r == R_WON -> skip
+		:: r == R_FAIL -> skip /* junk_left: an unfreeze or undo erases it */
+		fi
 	:: !ok && !BELOW_GUARD(val) ->
-		/* past the guard: loop until the junk is gone */
+		/* guard_waits: past the guard, loop until the junk is gone */
 		old = val;
-		done = 0;
 		do
 		:: d_step {
 			if
-			:: w == old -> w = FROZEN; done = 1
-			:: else ->
-				old = w;
-				/* unfrozen (junk erased) or drained below the guard */
-				done = (!FROZ(old) || BELOW_GUARD(old))
+			:: w == old -> w = FROZEN; r = R_WON
+			:: else -> old = w; r = R_RETRY
 			fi
-		   }
+		   };
 		   if
-		   :: done -> break
-		   :: else -> skip
+		   :: r == R_WON -> break
+		   :: r == R_RETRY && !FROZ(old) ->
+			break /* unfrozen: the store erased the junk */
+		   :: r == R_RETRY && FROZ(old) && BELOW_GUARD(old) ->
+			break /* others drained it below the guard */
+		   :: r == R_RETRY && FROZ(old) && !BELOW_GUARD(old) ->
+			skip /* cas_retries, cpu_relax */
 		   fi
 		od;
-		old = 0; done = 0
+		old = 0
 #endif
 	fi;
-	val = 0
+	val = 0; r = 0
 }
 #endif
 
@@ -210,17 +225,22 @@ inline put(n)
 #if defined(ZERO_SCHEME)
 		d_step { do_free(); ok = 0 }
 #elif defined(MUT_OR_FREE)
-		/* atomic_or(FROZEN): always "wins" */
+		/* mutation: atomic_or(FROZEN) always "wins" */
 		d_step { w = w | FROZEN; do_free(); ok = 0 }
 #else
 		/* transient zero: only the one that moves 0 -> FROZEN frees */
 		d_step {
 			if
-			:: w == 0 -> w = FROZEN; do_free()
-			:: else -> skip /* free_races: a getter revived the page */
+			:: w == 0 -> w = FROZEN; do_free(); r = R_WON
+			:: else -> r = R_FAIL
 			fi;
 			ok = 0
-		}
+		};
+		if
+		:: r == R_WON -> skip
+		:: r == R_FAIL -> skip /* free_races: a getter revived the page */
+		fi;
+		r = 0
 #endif
 	:: else -> skip
 	fi
@@ -257,8 +277,8 @@ inline freeze_unfreeze(c)
  */
 proctype getter(bool may_freeze)
 {
-	byte val, old;
-	bool ok, done;
+	byte val, old, r;
+	bool ok;
 
 end:	do
 	:: try_get(NR);
@@ -284,6 +304,7 @@ end:	do
 proctype allocator()
 {
 	bool ok;
+	byte r;
 
 	do
 	:: life < LIVES ->

@@ -7,7 +7,9 @@
 set -euo pipefail
 
 MODEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-MODEL=$MODEL_DIR/refcount.pml
+# FOLIO_LAB_MODEL_FILE: another model (the tests use it to check that a
+# vacuous or broken model is rejected).
+MODEL=${FOLIO_LAB_MODEL_FILE:-$MODEL_DIR/refcount.pml}
 # DFS stack bound: far above any depth the configurations reach, so a run
 # that hits it is reported as incomplete rather than silently truncated.
 DEPTH=${FOLIO_LAB_MODEL_DEPTH:-1000000}
@@ -140,7 +142,9 @@ while IFS=';' read -r name quick expect flags desc; do
 		continue
 	fi
 	set +e
-	(cd "$dir" && ./pan -m"$DEPTH" >pan.log 2>&1)
+	# --show: -i shortens the counterexample iteratively (more search, a
+	# trail that is easier to read).
+	(cd "$dir" && ./pan -m"$DEPTH" $([ "$name" = "$SHOW" ] && echo -i) >pan.log 2>&1)
 	set -e
 	t1=$(now)
 	log=$dir/pan.log
@@ -163,16 +167,24 @@ while IFS=';' read -r name quick expect flags desc; do
 	fi
 	[ -n "$errors" ] || trunc="no result from pan"
 
-	viol=$(grep -m1 -E 'assertion violated|invalid end state|acceptance cycle' "$log" |
-		sed 's/^pan:[0-9]*: *//' || true)
+	viol=$(grep -m1 -E '^pan:[0-9]+: ' "$log" | sed 's/^pan:[0-9]*: *//' || true)
+	# Vacuity: SPIN lists "(K of N states)" unreached per process type; a
+	# proof with K > 0 left part of the protocol (say, the guard loop or a
+	# lost cmpxchg) unexercised.
+	unreached=$(awk '/^[[:space:]]*\([0-9]+ of [0-9]+ states\)/ {
+		gsub(/[()]/, ""); k += $1; n += $3 } END { printf "%d %d", k, n }' "$log")
+	unr_k=${unreached% *}
+	unr_n=${unreached#* }
 	if [ "$expect" = proven ]; then
-		if [ -z "$trunc" ] && [ "$errors" = 0 ]; then
+		if [ -z "$trunc" ] && [ "$errors" = 0 ] && [ "$unr_k" = 0 ] && [ "$unr_n" -gt 0 ]; then
 			echo "[PASS] $name: proven P1-P4 ($desc)"
-			echo "       $stats"
+			echo "       $stats; all $unr_n model states reached"
 			passed=$((passed + 1))
 		else
 			echo "[FAIL] $name: NOT proven ($desc)"
 			[ -n "$trunc" ] && echo "       incomplete: $trunc"
+			[ "$unr_k" != 0 ] && echo "       vacuous: $unr_k of $unr_n model states never reached:" &&
+				grep -E '^[[:space:]]+[^([:space:]].*, state [0-9]+' "$log" | head -20 | sed 's/^/         /'
 			[ -n "$viol" ] && echo "       counterexample: $viol (replay: model/verify.sh --show $name)"
 			echo "       $stats"
 			failed=$((failed + 1))
@@ -197,10 +209,26 @@ while IFS=';' read -r name quick expect flags desc; do
 	fi
 	if [ "$name" = "$SHOW" ]; then
 		if [ -e "$dir/model.pml.trail" ]; then
-			echo "---- counterexample trail of $name (spin -t -p -g; -g shows globals) ----"
+			echo "---- counterexample of $name: step, process, source line, statement -> globals it changed ----"
 			# shellcheck disable=SC2086
-			(cd "$dir" && spin $flags -t -p -g model.pml) |
-				grep -vE '^ *$|^spin: trail ends|^#processes|^[[:space:]]+[0-9]+:[[:space:]]+proc .* terminates' || true
+			(cd "$dir" && spin $flags -t -p -g model.pml) | awk '
+				function flush() {
+					if (line != "")
+						print line (chg != "" ? "   ->" chg : "")
+					line = ""; chg = ""
+				}
+				/^[[:space:]]+[0-9]+:[[:space:]]+proc/ { flush(); line = $0; next }
+				/^#processes/ { flush(); done = 1; next }
+				done && /^\t\t[A-Za-z_0-9]+ = / { next }
+				/^\t\t[A-Za-z_0-9]+ = / {
+					if (last[$1] != $3 && $1 !~ /^(P[0-9]_|sanity_)/)
+						chg = chg " " $1 "=" $3
+					last[$1] = $3
+					next
+				}
+				/^spin: trail ends|^[[:space:]]*$/ { next }
+				{ flush(); print }
+				END { flush() }' || true
 		else
 			echo "---- $name: no trail (nothing found) ----"
 		fi
