@@ -25,6 +25,8 @@
  *                 FROZEN (set_page_count(0) left between free and alloc)
  *   MUT_OR_FREE   the final put sets the bit with atomic_or instead of the
  *                 cmpxchg 0 -> FROZEN
+ *   MUT_FREEZE_READ_STORE  freeze reads the count, then stores FROZEN (two
+ *                 steps instead of one cmpxchg): shows property 3 can fail
  *
  * Every atomic instruction of the real code is one d_step here; plain
  * local computation is folded into the neighbouring step, which changes
@@ -254,6 +256,21 @@ inline put(n)
  */
 inline freeze_unfreeze(c)
 {
+#ifdef MUT_FREEZE_READ_STORE
+	/* mutation: freeze as a read, then a plain store (not one cmpxchg) */
+	d_step { old = w };
+	d_step {
+		if
+		:: old == c ->
+			CHECK(P3_freeze_only_at_expected_count, refs == c && !freed);
+			w = FREE_VALUE;
+			fz = 1;
+			ok = 1
+		:: else -> ok = 0
+		fi;
+		old = 0
+	};
+#else
 	d_step {
 		if
 		:: w == c ->
@@ -264,6 +281,7 @@ inline freeze_unfreeze(c)
 		:: else -> ok = 0
 		fi
 	};
+#endif
 	if
 	:: ok -> d_step { w = c; fz = 0; ok = 0 }
 	:: else -> skip

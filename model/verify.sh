@@ -40,12 +40,15 @@ assume-one-2g;y;proven;-DZERO_SCHEME -DASSUME_ONE;zero scheme, Linus' assume-one
 mut-no-guard-2g;y;P4_junk;-DMUT_NO_GUARD;mutation: guard removed from the undo, 2 getters
 mut-set-zero-2g;y;P2_|P1_;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (seeds/003), 2 getters
 mut-or-free-2g;y;P2_|P1_;-DMUT_OR_FREE;mutation: atomic_or(FROZEN) on the final put, 2 getters
+mut-freeze-read-store-2g;y;P3_freeze;-DMUT_FREEZE_READ_STORE;mutation: freeze as read + store, not cmpxchg, 2 getters
 frozen-bit-3g;n;proven;-DGETTERS=3;frozen-bit scheme, 3 getters (all may freeze) + allocator, W=4, 2 lives
 cas-loop-3g;n;proven;-DZERO_SCHEME -DGETTERS=3;zero scheme, 3 getters + allocator
 assume-one-3g;n;proven;-DZERO_SCHEME -DASSUME_ONE -DGETTERS=3;zero scheme, assume-one loop, 3 getters + allocator
 mut-no-guard-3g;n;P4_junk;-DMUT_NO_GUARD -DGETTERS=3;mutation: guard removed, 3 getters
 mut-set-zero-3g;n;P2_|P1_;-DMUT_SET_ZERO -DGETTERS=3;mutation: freed page set to plain 0, 3 getters
 mut-or-free-3g;n;P2_|P1_;-DMUT_OR_FREE -DGETTERS=3;mutation: atomic_or on the final put, 3 getters
+mut-freeze-read-store-3g;n;P3_freeze;-DMUT_FREEZE_READ_STORE -DGETTERS=3;mutation: freeze as read + store, 3 getters
+cas-loop-mut-freeze-read-store-2g;n;P3_freeze;-DZERO_SCHEME -DMUT_FREEZE_READ_STORE;zero scheme with the freeze mutation (the model catches it there too)
 frozen-bit-3g-3lives;n;proven;-DGETTERS=3 -DLIVES=3;frozen-bit, 3 getters, 3 lives (reuse across lives)
 frozen-bit-3g-w5;n;proven;-DGETTERS=3 -DW=5;frozen-bit, 3 getters, 5-bit word (guard 8, headroom 8)
 frozen-bit-nr2-2g;n;proven;-DNR=2;frozen-bit, 2 getters taking 2 refs each (pins): 2x2 = headroom 4
@@ -144,7 +147,9 @@ while IFS=';' read -r name quick expect flags desc; do
 	set +e
 	# --show: -i shortens the counterexample iteratively (more search, a
 	# trail that is easier to read).
-	(cd "$dir" && ./pan -m"$DEPTH" $([ "$name" = "$SHOW" ] && echo -i) >pan.log 2>&1)
+	panopts=(-m"$DEPTH")
+	[ "$name" = "$SHOW" ] && panopts+=(-i)
+	(cd "$dir" && ./pan "${panopts[@]}" >pan.log 2>&1)
 	set -e
 	t1=$(now)
 	log=$dir/pan.log
