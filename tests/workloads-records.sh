@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# One workload through `folio-lab bench`: duration 0.2 s, reps 1, workers 1
+# and 2, both modes where allowed; every record must be well formed
+# (docs/internals.md), with ops > 0, one per_worker_ops entry per worker,
+# every counter the workload declares, and counters that make sense.
+#
+# usage: workloads-records.sh FOLIO_LAB WORKLOAD
+set -euo pipefail
+lab=$1 wl=$2
+fail() { echo "FAIL ($wl): $*" >&2; exit 1; }
+skip() { echo "SKIP ($wl): $*"; exit 77; }
+command -v jq >/dev/null || skip "jq is not installed (apt-get install jq)"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+nproc=$(nproc)
+workers=1,2
+[ "$nproc" -ge 2 ] || workers=1
+shm_before=$(ls /dev/shm | grep -c "^folio-lab-" || true)
+
+counters=$("$lab" list "$wl" | sed -n 's/^ *counters: //p')
+[ -n "$counters" ] || fail "no counters line in 'folio-lab list $wl'"
+counters_json=$(printf '%s\n' $counters | jq -R . | jq -s -c .)
+
+run() { # run OUT ARGS...: one bench, stderr kept for the message
+	local out=$1
+	shift
+	if ! "$lab" bench --workload "$wl" --duration 0.2 --warmup 0.05 --reps 1 \
+		--out "$out" --quiet "$@" >"$out.log" 2>&1; then
+		if [ "$wl" = uring-read ] && grep -q "io_uring unavailable" "$out.log"; then
+			skip "$(grep -m1 'io_uring unavailable' "$out.log")"
+		fi
+		fail "bench $* failed: $(cat "$out.log")"
+	fi
+}
+
+# Every record: the fields of docs/internals.md with their types.
+check_common() { # check_common DIR EXPECTED_COUNT
+	local n
+	n=$(wc -l <"$1/samples.jsonl")
+	[ "$n" -eq "$2" ] || fail "$1: $n records, expected $2"
+	jq -e -s --arg wl "$wl" --argjson names "$counters_json" '
+		map(.workers as $n |
+			(.schema == 1) and (.workload == $wl)
+			and ([.run_id, .timestamp, .variant, .kernel, .kernel_release,
+			      .kernel_scheme, .where, .accel, .mode, .placement]
+			     | all(type == "string" and length > 0))
+			and (.mode == "threads" or .mode == "processes")
+			and (.workers | type == "number" and . >= 1 and floor == .)
+			and (.rep | type == "number")
+			and (.warmup_s | type == "number")
+			and (.duration_s | type == "number" and . > 0)
+			and (.ops | type == "number" and . > 0 and floor == .)
+			and (.ops_per_sec | type == "number" and . > 0)
+			and (.pus | type == "array" and length == $n)
+			and (.nodes | type == "array" and length == $n)
+			and (.per_worker_ops | type == "array" and length == $n)
+			and (.per_worker_ops | all(type == "number" and . > 0))
+			and (.counters | type == "object")
+			and (. as $r | $names | all(. as $k | $r.counters[$k] | type == "number"))
+			and (.params | type == "object" and (to_entries | all(.value | type == "string")))
+		) | all' "$1/samples.jsonl" >/dev/null ||
+		fail "$1: malformed record: $(jq -c . "$1/samples.jsonl" | head -3)"
+}
+
+# jq -e over every record of DIR: the condition must hold for each.
+each() { # each DIR JQ_CONDITION MESSAGE
+	jq -e -s "map($2) | all" "$1/samples.jsonl" >/dev/null ||
+		fail "$1: $3: $(jq -c '[.variant, .mode, .workers, .ops, .counters]' "$1/samples.jsonl")"
+}
+
+nw=$(echo "$workers" | tr ',' '\n' | wc -l)
+case "$wl" in
+atomics)
+	for mode in threads processes; do
+		run r-$mode --mode "$mode" --variant all --workers "$workers"
+		check_common r-$mode $((4 * nw))
+		# Nothing frozen, base held: every get succeeds, nobody frees.
+		each r-$mode '.counters.gets_ok > 0 and .counters.gets_failed == 0 and
+			.counters.frees == 0' "gets on a live word"
+	done
+	# A free page (base=0): every checked get fails, plain-add's "succeed".
+	run r-free --variant all --workers "$workers" --opt base=0 --opt get_nr=1024
+	check_common r-free $((4 * nw))
+	each r-free 'if .variant == "plain-add" then .counters.gets_ok > 0
+		else .counters.gets_ok == 0 and .counters.gets_failed > 0 end' "gets on a free page"
+	# Freezes on per-worker words always win; plain-add takes none.
+	run r-freeze --variant all --workers "$workers" --opt counter=per-worker \
+		--opt freeze_every=16 --opt hold=4
+	check_common r-freeze $((4 * nw))
+	each r-freeze 'if .variant == "plain-add" then .counters.freezes_won == 0
+		else .counters.freezes_won > 0 and .counters.freezes_lost == 0 end' \
+		"freezes on private words"
+	each r-freeze '.params.counter == "per-worker" and .params.freeze_every == "16"' \
+		"params recorded"
+	;;
+pread | uring-read)
+	for mode in threads processes; do
+		run r-$mode --mode "$mode" --workers "$workers"
+		check_common r-$mode "$nw"
+	done
+	if [ "$wl" = pread ]; then
+		each r-threads '((.counters.bytes - 64 * .ops) | fabs) <= 64 * .workers' "bytes = 64 * ops"
+	else
+		each r-threads '.counters.submits > 0 and .counters.submits <= .ops + .workers' \
+			"one submit reaps at least one completion"
+	fi
+	# A given file, opened by each worker, at an offset in its second page.
+	head -c 16384 /dev/zero >file
+	run r-file --workers "$workers" --opt "file=$tmp/file" --opt open=per-worker \
+		--opt offset=4096 --opt size=4096
+	check_common r-file "$nw"
+	each r-file '.params.size == "4096" and .params.open == "per-worker"' "params recorded"
+	[ -f file ] || fail "a given file must be left in place"
+	;;
+fault)
+	for mode in threads processes; do
+		run r-$mode --mode "$mode" --workers "$workers"
+		check_common r-$mode "$nw"
+		# An op is a page; pages come in cycles of 64, each a real fault.
+		each r-$mode '((.counters.maps * 64 - .ops) | fabs) <= 64 * .workers' "ops = 64 * maps"
+		each r-$mode '.counters.minflt > 0' "minor faults seen"
+	done
+	run r-populate --workers 1 --opt populate=populate --opt pages=16 --opt thp=madvise
+	check_common r-populate 1
+	each r-populate '((.counters.maps * 16 - .ops) | fabs) <= 16' "ops = 16 * maps"
+	;;
+handoff)
+	[ "$nproc" -ge 2 ] || skip "needs 2 PUs, this machine has $nproc"
+	run r --workers 2
+	# Two ordered pairs and the ceiling.
+	check_common r 3
+	each r 'if .variant == "pingpong" then
+			(.pu_a | type == "number") and (.pu_b | type == "number") and .pu_a != .pu_b
+			and .handoff_ns > 0 and .workers == 2 and .pus == [.pu_a, .pu_b]
+			and (((.duration_s * 1e9 / .ops / 2 - .handoff_ns) | fabs) < 0.01 * .handoff_ns)
+		elif .variant == "ceiling" then
+			.handoff_ns > 0 and (((.ops_per_sec * .handoff_ns - 1e9) | fabs) < 1e3)
+		else false end' "pair and ceiling records"
+	[ "$(jq -s 'map(select(.variant == "ceiling")) | length' r/samples.jsonl)" = 1 ] ||
+		fail "expected one ceiling record"
+	grep -q "rows pu_a, columns pu_b" r.log || fail "no latency matrix on stdout: $(cat r.log)"
+	;;
+*) fail "unknown workload" ;;
+esac
+
+shm_after=$(ls /dev/shm | grep -c "^folio-lab-" || true)
+[ "$shm_after" -le "$shm_before" ] || fail "temporary files left in /dev/shm"
+echo "PASS ($wl)"
