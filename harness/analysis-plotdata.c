@@ -158,7 +158,7 @@ struct ctx {
 	const char *dir;
 	struct fl_sbuf list, cap;
 	char note[512];
-	int count;
+	int count, xmax; /* largest worker count of the chart group */
 };
 
 static int emit_chart(struct ctx *x, const char *kind, const char *name, const char *workload,
@@ -187,6 +187,7 @@ static int emit_chart(struct ctx *x, const char *kind, const char *name, const c
 	snprintf(path, sizeof(path), "%s/charts/%s", x->dir, name);
 	fl_sb_puts(&g, "\noutbase = ");
 	gp_str(&g, path);
+	fl_sb_printf(&g, "\nxmax = %d", x->xmax);
 	fl_sb_printf(&g,
 		     "\nnseries = %d\narray titles[%d] = [%s]\narray lcol[%d] = [%s]\n"
 		     "array lpt[%d] = [%s]\n%s",
@@ -352,6 +353,7 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 	/* A chart against workers needs two worker counts; handoff is the reference. */
 	if (maxw == minw || !strcmp(g->workload, "handoff"))
 		return 0;
+	x->xmax = maxw;
 
 	for (size_t s = 0; s < ds->nseries; s++) {
 		for (size_t i = g0; i < nc; i++) {
@@ -508,6 +510,9 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 			for (size_t k = 0; k < lines[l].np; k++) {
 				const struct point *p = &lines[l].p[k];
 
+				/* one worker hands no line over: the ceiling does not apply */
+				if (p->w < 2)
+					continue;
 				fl_sb_printf(&ch.dat, "%d %.6g %.6g %.6g\n", p->w,
 					     100 * p->su.median / c, 100 * p->su.lo / c,
 					     100 * p->su.hi / c);
