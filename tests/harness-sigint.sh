@@ -15,11 +15,17 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 for sig in INT TERM; do
 	for mode in threads processes; do
 		out=$sig-$mode
-		# 0.3 s windows back to back: at 1.1 s we are inside the 4th one.
 		"$lab" bench --workload count --mode $mode --workers 2 --reps 50 --duration 0.3 \
 			--warmup 0.05 --opt slow=1 --out $out --quiet >/dev/null 2>$out.err &
 		pid=$!
-		sleep 1.1
+		# Once the first record is out the next measurement is under way
+		# (0.35 s long): signal it 0.15 s in. Polling keeps a loaded machine
+		# from turning this into a race.
+		for _ in $(seq 300); do
+			[ -s $out/samples.jsonl ] && break
+			sleep 0.1
+		done
+		sleep 0.15
 		kill -$sig $pid
 		wait $pid
 		rc=$?
