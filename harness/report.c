@@ -43,7 +43,7 @@ static const char css[] =
     "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n"
     ".extra{border-left:4px solid #8ab;padding-left:1em}\n";
 
-static void run_plots(const char *dir, const char *self)
+static void run_plots(const char *dir, const char *self, const char *baseline)
 {
 	const char *root = getenv("LAB_ROOT");
 	char script[PATH_MAX], exe[PATH_MAX];
@@ -69,7 +69,8 @@ static void run_plots(const char *dir, const char *self)
 	if (pid == 0) {
 		/* keep the report's stdout clean: plot.sh talks on stderr */
 		dup2(2, 1);
-		execl(script, script, dir, (char *)NULL);
+		/* the same baseline for the speedup charts as for the tables */
+		execl(script, script, dir, "--baseline", baseline, (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -433,7 +434,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	int idx = 0, rc;
 
 	if (plots)
-		run_plots(dir, self);
+		run_plots(dir, self, ds->series[base].name);
 	nc = fl_ds_cases(ds, &cases);
 	if (ds->nseries > 1)
 		nrows = fl_compare(ds, base, o, &rows);
