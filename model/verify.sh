@@ -52,6 +52,7 @@ cas-loop-mut-freeze-read-store-2g;n;P3_freeze;-DZERO_SCHEME -DMUT_FREEZE_READ_ST
 frozen-bit-3g-3lives;n;proven;-DGETTERS=3 -DLIVES=3;frozen-bit, 3 getters, 3 lives (reuse across lives)
 frozen-bit-3g-w5;n;proven;-DGETTERS=3 -DW=5;frozen-bit, 3 getters, 5-bit word (guard 8, headroom 8)
 frozen-bit-nr2-2g;n;proven;-DNR=2;frozen-bit, 2 getters taking 2 refs each (pins): 2x2 = headroom 4
+headroom-exact-w3-2g;n;proven;-DW=3;scaling check: 2 getters = headroom 2 of a 3-bit word (guard 2): no wrap
 headroom-exceeded-3g;n;P4_junk;-DGETTERS=3 -DW=3;scaling check: 3 getters > headroom 2 of a 3-bit word must wrap
 EOF
 )
