@@ -253,13 +253,24 @@ struct snap {
 	uint64_t ops, counters[FL_MAX_COUNTERS];
 };
 
+/*
+ * Reads each slot so that ops and counters agree: re-read while ops moved
+ * under us (a preempted harness would otherwise pair counters with ops from
+ * much later). A worker faster than the read gets a few tries, then the
+ * last reading: then they disagree by a few operations at most.
+ */
 static void snapshot(struct fl_slot *slots, unsigned int n, struct snap *s)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		s[i].ops = atomic_load_explicit(&slots[i].ops, memory_order_relaxed);
-		for (unsigned int c = 0; c < FL_MAX_COUNTERS; c++)
-			s[i].counters[c] =
-			    atomic_load_explicit(&slots[i].counters[c], memory_order_relaxed);
+		for (int tries = 0; tries < 16; tries++) {
+			s[i].ops = atomic_load_explicit(&slots[i].ops, memory_order_acquire);
+			for (unsigned int c = 0; c < FL_MAX_COUNTERS; c++)
+				s[i].counters[c] = atomic_load_explicit(&slots[i].counters[c],
+									memory_order_relaxed);
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&slots[i].ops, memory_order_relaxed) == s[i].ops)
+				break;
+		}
 	}
 }
 
