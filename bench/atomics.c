@@ -46,7 +46,9 @@ static const char *const atomics_variants[] = {
 
 static const struct fl_param_doc atomics_params[] = {
     {"counter", "shared", "shared: one word for all workers; per-worker: one word each"},
-    {"mix", "get-put", "op mix; get-put: try_get then put (the only mix so far)"},
+    {"mix", "get-put",
+     "get-put: try_get then put; free-cycle: set the word to 1 (allocation) and put it to "
+     "zero (the free decision, with frozen-bit's extra cmpxchg); needs counter=per-worker"},
     {"hold", "0", "cpu_relax loops between a successful get and its put"},
     {"freeze_every", "0",
      "one freeze attempt at the base count every N iterations, then hold and unfreeze "
@@ -65,6 +67,7 @@ struct atomics_word {
 
 struct atomics_shared {
 	bool per_worker;
+	bool free_cycle;
 	uint64_t hold;
 	uint64_t freeze_every;
 	int get_nr;
@@ -107,8 +110,14 @@ static int atomics_setup(struct fl_ctx *ctx)
 			counter);
 		return -1;
 	}
-	if (mix && strcmp(mix, "get-put") != 0) {
-		fprintf(stderr, "atomics: --opt mix=%s: expected get-put\n", mix);
+	if (mix && strcmp(mix, "get-put") != 0 && strcmp(mix, "free-cycle") != 0) {
+		fprintf(stderr, "atomics: --opt mix=%s: expected get-put or free-cycle\n", mix);
+		return -1;
+	}
+	/* Allocation is a blind store: two workers cycling one word would race. */
+	if (mix && strcmp(mix, "free-cycle") == 0 &&
+	    !(counter && strcmp(counter, "per-worker") == 0)) {
+		fprintf(stderr, "atomics: --opt mix=free-cycle needs --opt counter=per-worker\n");
 		return -1;
 	}
 	/*
@@ -129,6 +138,7 @@ static int atomics_setup(struct fl_ctx *ctx)
 	}
 	sh->size = size;
 	sh->per_worker = counter && strcmp(counter, "per-worker") == 0;
+	sh->free_cycle = mix && strcmp(mix, "free-cycle") == 0;
 	sh->hold = hold;
 	sh->freeze_every = s == RS_PLAIN_ADD ? 0 : freeze_every;
 	sh->get_nr = (int)get_nr;
@@ -191,12 +201,20 @@ static inline __attribute__((always_inline)) void atomics_loop(const enum rs_sch
 	const int base = sh->base;
 	const uint64_t hold = sh->hold;
 	const uint64_t freeze_every = sh->freeze_every;
+	const bool free_cycle = sh->free_cycle;
 	uint64_t ops = atomic_load_explicit(&slot->ops, memory_order_relaxed);
 	uint64_t until_freeze = freeze_every;
 	struct rs_stats st = {0};
 
 	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
 		for (int i = 0; i < ATOMICS_BATCH; i++) {
+			if (free_cycle) {
+				/* Allocate (1 reference), then the final put frees. */
+				rs_init(s, v);
+				rs_put(s, v, 1, &st);
+				ops++;
+				continue;
+			}
 			if (rs_try_get(s, v, nr, &st)) {
 				spin(hold);
 				rs_put(s, v, nr, &st);

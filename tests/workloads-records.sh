@@ -95,6 +95,10 @@ atomics)
 		"freezes on private words"
 	each r-freeze '.params.counter == "per-worker" and .params.freeze_every == "16"' \
 		"params recorded"
+	# free-cycle: every op is one allocation and one final put that frees.
+	run r-cycle --variant all --workers "$workers" --opt counter=per-worker --opt mix=free-cycle
+	check_common r-cycle $((4 * nw))
+	each r-cycle '.counters.frees == .ops and .counters.gets_failed == 0' "every cycle frees once"
 	;;
 pread | uring-read)
 	for mode in threads processes; do
