@@ -4,8 +4,6 @@
  * own benchmark. Each read takes a speculative reference on one hot
  * page-cache folio (filemap_get_read_batch -> folio_try_get), so all
  * workers contend on that folio's _refcount.
- *
- * The file set-up (fl_samefile_*) is shared with uring-read.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,147 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "samefile.h"
 #include "workload.h"
-
-/* Shared with uring-read.c, which reads the same file the same way. */
-struct fl_samefile {
-	char path[4096];
-	bool created;	 /* ours: unlink at teardown */
-	bool per_worker; /* each worker opens the file itself */
-	int fd;		 /* the shared descriptor (open=shared) */
-	uint64_t size;
-	uint64_t offset;
-};
-
-int fl_samefile_setup(struct fl_ctx *ctx, const char *wl, struct fl_samefile *f);
-int fl_samefile_open(const struct fl_samefile *f, const char *wl);
-void fl_samefile_teardown(struct fl_samefile *f);
-
-/* The largest read: a few huge pages, far beyond the series' 64 bytes. */
-#define SAMEFILE_MAX_SIZE (64ull << 20)
-
-static int fill_file(int fd, uint64_t len, const char *wl, const char *path)
-{
-	char buf[65536];
-	uint64_t done = 0;
-
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (char)('a' + i % 26);
-	while (done < len) {
-		size_t n = len - done < sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
-		ssize_t r = pwrite(fd, buf, n, (off_t)done);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "%s: cannot fill %s: %s\n", wl, path, strerror(errno));
-			return -1;
-		}
-		done += (uint64_t)r;
-	}
-	return 0;
-}
-
-int fl_samefile_setup(struct fl_ctx *ctx, const char *wl, struct fl_samefile *f)
-{
-	const char *file = fl_param_str(ctx, "file");
-	const char *open_mode = fl_param_str(ctx, "open");
-	struct stat st;
-
-	f->fd = -1;
-	f->size = 64;
-	f->offset = 0;
-	if (fl_param_str(ctx, "size") && !fl_param_u64(ctx, "size", &f->size))
-		return -1;
-	if (fl_param_str(ctx, "offset") && !fl_param_u64(ctx, "offset", &f->offset))
-		return -1;
-	if (f->size == 0 || f->size > SAMEFILE_MAX_SIZE) {
-		fprintf(stderr, "%s: --opt size=%llu out of range [1, %llu]\n", wl,
-			(unsigned long long)f->size, SAMEFILE_MAX_SIZE);
-		return -1;
-	}
-	if (f->offset > (1ull << 62)) {
-		fprintf(stderr, "%s: --opt offset=%llu too large\n", wl,
-			(unsigned long long)f->offset);
-		return -1;
-	}
-	if (open_mode && strcmp(open_mode, "shared") != 0 && strcmp(open_mode, "per-worker") != 0) {
-		fprintf(stderr, "%s: --opt open=%s: expected shared or per-worker\n", wl,
-			open_mode);
-		return -1;
-	}
-	f->per_worker = open_mode && strcmp(open_mode, "per-worker") == 0;
-
-	if (file && *file) {
-		/* A given file is used as is: it must already hold the bytes. */
-		if (strlen(file) >= sizeof(f->path)) {
-			fprintf(stderr, "%s: --opt file: path too long\n", wl);
-			return -1;
-		}
-		strcpy(f->path, file);
-		f->created = false;
-		f->fd = open(f->path, O_RDONLY);
-		if (f->fd < 0) {
-			fprintf(stderr, "%s: cannot open --opt file=%s: %s\n", wl, f->path,
-				strerror(errno));
-			return -1;
-		}
-		if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "%s: --opt file=%s is not a regular file\n", wl, f->path);
-			goto fail;
-		}
-		if ((uint64_t)st.st_size < f->offset + f->size) {
-			fprintf(stderr,
-				"%s: --opt file=%s has %lld bytes, needs offset+size = %llu\n", wl,
-				f->path, (long long)st.st_size,
-				(unsigned long long)(f->offset + f->size));
-			goto fail;
-		}
-	} else {
-		/* tmpfs, as in the series: no block layer under the page cache. */
-		snprintf(f->path, sizeof(f->path), "/dev/shm/folio-lab-%s-XXXXXX", wl);
-		f->fd = mkstemp(f->path);
-		if (f->fd < 0) {
-			fprintf(stderr, "%s: cannot create a file in /dev/shm: %s\n", wl,
-				strerror(errno));
-			return -1;
-		}
-		f->created = true;
-		if (fill_file(f->fd, f->offset + f->size, wl, f->path) < 0)
-			goto fail;
-	}
-	if (f->per_worker) {
-		close(f->fd);
-		f->fd = -1;
-	}
-	return 0;
-fail:
-	fl_samefile_teardown(f);
-	return -1;
-}
-
-/* The descriptor a worker reads through: the shared one or its own. */
-int fl_samefile_open(const struct fl_samefile *f, const char *wl)
-{
-	int fd;
-
-	if (!f->per_worker)
-		return f->fd;
-	fd = open(f->path, O_RDONLY);
-	if (fd < 0)
-		fprintf(stderr, "%s: cannot open %s: %s\n", wl, f->path, strerror(errno));
-	return fd;
-}
-
-void fl_samefile_teardown(struct fl_samefile *f)
-{
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-	if (f->created)
-		unlink(f->path);
-	f->created = false;
-}
 
 struct pread_worker {
 	int fd;

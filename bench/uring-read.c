@@ -12,21 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "samefile.h"
 #include "workload.h"
-
-/* Defined in pread.c: the same-file set-up both workloads use. */
-struct fl_samefile {
-	char path[4096];
-	bool created;
-	bool per_worker;
-	int fd;
-	uint64_t size;
-	uint64_t offset;
-};
-
-int fl_samefile_setup(struct fl_ctx *ctx, const char *wl, struct fl_samefile *f);
-int fl_samefile_open(const struct fl_samefile *f, const char *wl);
-void fl_samefile_teardown(struct fl_samefile *f);
 
 enum { C_SUBMITS, C_NR };
 
