@@ -470,6 +470,17 @@ const char *fl_meta_str(const struct fl_dataset *ds, size_t dir, const char *lab
 	if (!ds->dirs[dir].meta || !json_object_object_get_ex(ds->dirs[dir].meta, "kernels", &k) ||
 	    !json_object_object_get_ex(k, label, &e) || !json_object_object_get_ex(e, key, &v))
 		return NULL;
+	if (json_object_is_type(v, json_type_array)) {
+		/* A list of strings (meta.json "commands"): one per line. */
+		size_t n = 0;
+
+		buf[0] = 0;
+		for (size_t i = 0; i < json_object_array_length(v) && n < size; i++)
+			n += (size_t)snprintf(
+			    buf + n, size - n, "%s%s", i ? "\n" : "",
+			    json_object_get_string(json_object_array_get_idx(v, i)));
+		return buf;
+	}
 	snprintf(buf, size, "%s",
 		 json_object_is_type(v, json_type_string)
 		     ? json_object_get_string(v)

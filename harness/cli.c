@@ -294,8 +294,9 @@ static char *join_argv(int argc, char **argv)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	strcpy(s, "folio-lab");
-	for (int i = 0; i < argc; i++) {
+	/* argv[0] names the command ("folio-lab bench"): taken as is. */
+	strcpy(s, argc > 0 ? argv[0] : "folio-lab");
+	for (int i = 1; i < argc; i++) {
 		bool plain = argv[i][0] && !strpbrk(argv[i], " \t\n'\"\\$`*?;&|<>()");
 
 		strcat(s, " ");

@@ -460,6 +460,17 @@ static int meta_store(const char *path, struct json_object *m)
 	return rc;
 }
 
+static bool json_array_has_string(struct json_object *a, const char *s)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		const char *v = json_object_get_string(json_object_array_get_idx(a, i));
+
+		if (v && strcmp(v, s) == 0)
+			return true;
+	}
+	return false;
+}
+
 int fl_meta_write(const char *dir, const struct fl_opts *o, const struct fl_topo *t)
 {
 	char *path = path_join(dir, "meta.json");
@@ -471,8 +482,20 @@ int fl_meta_write(const char *dir, const struct fl_opts *o, const struct fl_topo
 	lock = meta_lock(dir);
 	m = meta_load(path);
 	if (m) {
+		struct json_object *old, *cmds = NULL, *e = meta_entry(o, t);
+
 		json_object_object_get_ex(m, "kernels", &k);
-		json_object_object_add(k, o->kernel_label, meta_entry(o, t));
+		/* Keep every command that wrote into this label, for "reproduce". */
+		if (json_object_object_get_ex(k, o->kernel_label, &old) &&
+		    json_object_object_get_ex(old, "commands", &cmds) &&
+		    json_object_is_type(cmds, json_type_array))
+			json_object_get(cmds);
+		else
+			cmds = json_object_new_array();
+		if (!json_array_has_string(cmds, o->command))
+			json_object_array_add(cmds, json_object_new_string(o->command));
+		json_object_object_add(e, "commands", cmds);
+		json_object_object_add(k, o->kernel_label, e);
 		rc = meta_store(path, m);
 		json_object_put(m);
 	}

@@ -545,7 +545,9 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		fl_sb_puts(&out, "# ");
 		fl_sb_html(&out, ds->series[s].name);
 		fl_sb_puts(&out, "\n");
-		if (!fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel, "command", buf,
+		if (!fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel, "commands", buf,
+				 sizeof(buf)) &&
+		    !fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel, "command", buf,
 				 sizeof(buf)))
 			snprintf(buf, sizeof(buf), "(no command recorded)");
 		fl_sb_html(&out, buf);
