@@ -13,11 +13,15 @@
  *               starting from a guess of 1 (rs_assume_one_try_get).
  *   GETTERS     number of speculative getter processes (default 2).
  *   FREEZERS    how many of the getters may freeze the page at the count
- *               they expect (1, their own reference) and unfreeze it.
+ *               they expect (NR, their own references) and unfreeze it
+ *               (default: all of them).
  *   LIVES       lives of the page the allocator hands out (default 2).
- *   W           bits of the word (default 4): FROZEN = 2^(W-1), the guard
- *               at 2^(W-2), all arithmetic mod 2^W like the real word.
- *   NR          references one try_get takes (default 1; GUP pins: 1024).
+ *   W           bits of the word (default 4, at most 8: it is a byte):
+ *               FROZEN = 2^(W-1), the guard at 2^(W-2), all arithmetic
+ *               mod 2^W like the real word.
+ *   NR          references one try_get takes (default 1; GUP pins take
+ *               1024 in the kernel). GETTERS x NR must fit the headroom
+ *               2^(W-1) - guard, as 2^30 must in the kernel (readme-model).
  *
  * Mutations, each of which the check must catch:
  *   MUT_NO_GUARD  the undo of a failed get never waits at the guard
