@@ -218,12 +218,15 @@ probe_kvm() {
 	qemu_cmd probe "$bz" "$WORK/probe.img" "$console" "$WORK/probe-results" kvm \
 		"console=ttyS0 panic=-1 FOLIO_LAB_KERNEL_LABEL=kvm-probe"
 	local verdict=tcg
-	if timeout -k 5 20 "$QEMU" "${QEMU_ARGS[@]}" >/dev/null 2>&1 </dev/null &&
+	local why=""
+	if timeout -k 5 20 "$QEMU" "${QEMU_ARGS[@]}" >"$WORK/probe-qemu.out" 2>&1 </dev/null &&
 		grep -q 'folio-lab-guest: up' "$console"; then
 		verdict=kvm
+	else
+		why=" ($(head -n1 "$WORK/probe-qemu.out" | cut -c1-100))"
 	fi
 	mkdir -p "$CACHE/kvm-probe" && echo "$verdict" >"$cachef" || true
-	log "KVM: test boot says $verdict"
+	log "KVM: test boot says $verdict$why"
 	echo "$verdict"
 }
 
