@@ -20,8 +20,8 @@ done
 "$lab" plan --workload atomics --workers 1 >/dev/null || fail "plan"
 
 # Functional only: on a shared 2-core VM these figures say nothing about scaling.
-"$lab" bench --workload atomics --variant all --workers 1,2 --reps 1 --duration 0.1 \
-	--warmup 0.02 --out r --quiet >/dev/null 2>err || fail "atomics run: $(cat err)"
+"$lab" bench --workload atomics --variant all --workers 1,2 --reps 1 --duration 0.3 \
+	--warmup 0.05 --out r --quiet >/dev/null 2>err || fail "atomics run: $(cat err)"
 python3 "$here/harness-check.py" r --min 8 --max 8 --label native || fail "atomics records"
 python3 -c '
 import json

@@ -13,7 +13,8 @@ cd "$tmp" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 q() { python3 -c "import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; $2" "$1"; }
-short=(--duration 0.1 --warmup 0.02)
+# Windows long enough that a worker on a busy 2-PU machine still gets to run.
+short=(--duration 0.3 --warmup 0.05)
 
 # threads: 2 variants x 2 worker counts x 2 reps = 8 records, step=3
 FOLIO_LAB_KERNEL_LABEL=kx FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=tcg \
@@ -36,8 +37,8 @@ for r in rs:
     assert set(c) == {"loops", "variant_sum", "off_cpu"}, c
     assert (c["variant_sum"] == 0) == (r["variant"] == "alpha"), c
     assert abs(r["ops_per_sec"] * r["duration_s"] - r["ops"]) <= 1e-6 * r["ops"] + 1
-    assert 0.08 < r["duration_s"] < 1.0, r["duration_s"]
-    assert r["warmup_s"] == 0.02
+    assert 0.25 < r["duration_s"] < 2.0, r["duration_s"]
+    assert r["warmup_s"] == 0.05
 ' || fail "threads record contents"
 q t/samples.jsonl 'assert len({r["run_id"] for r in rs}) == 1' || fail "one run_id per run"
 
