@@ -84,7 +84,8 @@ check_records() {
 	done
 	echo "# $label: module workload, Mops/s per variant (emulated-guest TCG figures: not scalability results)"
 	jq -r -s 'map(select(.workload == "module" and .params.target == "shared" and
-		       .params.get_nr == "1")) | sort_by(.params.mix, .variant, .workers) | .[] |
+		       .params.get_nr == "1" and .params.node == "-1" and .mode == "threads")) |
+		sort_by(.params.mix, .variant, .workers) | .[] |
 		"#   \(.params.mix)\t\(.variant)\tworkers=\(.workers)\t\(.ops_per_sec / 1e6 * 1000 | round / 1000) Mops/s\tfailed=\(.counters.gets_failed) retries=\(.counters.cas_retries)"' "$f"
 }
 

@@ -130,8 +130,10 @@ static void test_info(int fd, const char *expect)
 	struct stat stbuf = {0};
 	bool reserved_zero = true;
 
-	check(stat(FOLIO_LAB_DEVICE, &stbuf) == 0 && S_ISCHR(stbuf.st_mode) &&
-		  (stbuf.st_mode & 07777) == 0600,
+	/* stat() first: argument evaluation order would print a stale mode. */
+	int st = stat(FOLIO_LAB_DEVICE, &stbuf);
+
+	check(st == 0 && S_ISCHR(stbuf.st_mode) && (stbuf.st_mode & 07777) == 0600,
 	      "device is a character device with mode 0600 (mode %o)",
 	      (unsigned int)(stbuf.st_mode & 07777));
 
