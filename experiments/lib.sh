@@ -25,14 +25,15 @@ exp_table() {
 	jq -rs --arg title "$4" --arg metric "${5:-ops_per_sec}" --argjson scale "${6:-1e6}" \
 		"$EXP_JQ_DEFS"'
 	[.[] | select('"$2"')] as $r
-	| ($r | map(.workers) | unique) as $w
+	| if ($r | length) == 0 then empty else
+	($r | map(.workers) | unique) as $w
 	| ($r | map('"$3"') | unique) as $keys
 	| "<h3>\($title)</h3>\n<table>\n<tr><th></th>"
 	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
 	  ($keys[] as $k | "<tr><th>\($k)</th>" + ($w | map(. as $n
 		| [$r[] | select(('"$3"') == $k and .workers == $n) | (.[$metric] // .counters[$metric])]
 		| map(select(. != null) / $scale) | median | fmt | "<td>\(.)</td>") | join("")) + "</tr>"),
-	  "</table>"' "$1/samples.jsonl"
+	  "</table>" end' "$1/samples.jsonl"
 }
 
 # exp_ratio DIR SELECT KEY NUM DEN TITLE
@@ -42,13 +43,14 @@ exp_ratio() {
 	[.[] | select('"$2"')] as $r
 	| ($r | map(.workers) | unique) as $w
 	| def med($k; $n): [$r[] | select(('"$3"') == $k and .workers == $n) | .ops_per_sec] | median;
+	if ([$w[] | med($num; .), med($den; .)] | map(select(. != null)) | length) == 0 then empty else
 	"<h3>\($title)</h3>\n<table>\n<tr><th></th>"
 	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
 	  "<tr><th>\($num) / \($den)</th>" + ($w | map(. as $n
 		| (med($num; $n)) as $a | (med($den; $n)) as $b
 		| if $a == null or $b == null or $b == 0 then "<td>-</td>"
 		  else "<td>\($a / $b * 1000 | round / 1000)</td>" end) | join("")) + "</tr>",
-	  "</table>"' "$1/samples.jsonl"
+	  "</table>" end' "$1/samples.jsonl"
 }
 
 # exp_header NAME QUESTION DIR
@@ -60,4 +62,9 @@ exp_header() {
 
 exp_footer() {
 	printf '</section>\n'
+}
+
+# exp_text: the HTML section on stdin as plain text on stdout (for the terminal).
+exp_text() {
+	sed -e 's#</t[hd]>#  |  #g' -e 's#<h[23]>#\n## #g' -e 's/<[^>]*>//g' -e '/^[[:space:]]*$/d'
 }

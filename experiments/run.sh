@@ -98,7 +98,7 @@ fi
 log "$name: summary"
 sh "$EXP_DIR/$name.sh" summarize "$out" >"$out/sections/$name.html.tmp"
 mv "$out/sections/$name.html.tmp" "$out/sections/$name.html"
-sed -e 's/<[^>]*>//g' -e '/^[[:space:]]*$/d' "$out/sections/$name.html"
+(. "$EXP_DIR/lib.sh" && exp_text <"$out/sections/$name.html")
 "$LAB_ROOT/plots/plot.sh" "$out"
 baseline=native
 [ ${#kernels[@]} -gt 0 ] && baseline=${kernels[0]%%=*}
