@@ -16,4 +16,4 @@ add_test(NAME module_guest
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module.sh
     --abi-test $<TARGET_FILE:test_module_abi>
     --out ${CMAKE_BINARY_DIR}/module-guest-test)
-set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 2400 SKIP_RETURN_CODE 77)
+set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 3000 SKIP_RETURN_CODE 77)
