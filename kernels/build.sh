@@ -183,6 +183,14 @@ trap 'exit 130' INT TERM
 build_one() {
 	local label=$1 final tmp logf seed start
 	final=$(entry_dir "$label")
+	if [ ! -f "$final/.folio-lab-complete" ]; then
+		# Another build.sh may be making this entry: wait for it, then reuse.
+		exec {lockfd}>"$final.lock"
+		if ! flock -n "$lockfd"; then
+			log "$label ($flavour): another build of $final is running; waiting"
+			flock "$lockfd"
+		fi
+	fi
 	if [ -f "$final/.folio-lab-complete" ]; then
 		log "$label ($flavour): reusing $final"
 		printf '%s=%s\n' "$label" "$final"
@@ -255,7 +263,7 @@ build_one() {
 			"$(($(date +%s) - start))" "${seed:-none}" "$(date -u +%FT%TZ)"
 	} >"$tmp/folio-lab-kernel.txt"
 	touch "$tmp/.folio-lab-complete"
-	mv "$tmp" "$final"
+	mv -T "$tmp" "$final"
 	TMP_TREE="" MAKE_PID=""
 	log "$label ($flavour): built in $(($(date +%s) - start)) s -> $final"
 	printf '%s=%s\n' "$label" "$final"
