@@ -24,10 +24,10 @@ case "$mode" in
 broken)
 	fake="$TEST_TMP/fake-tree"
 	mkdir -p "$fake/arch/x86/boot"
-	expect_failure 10 'Module.symvers missing' --bare --kernel "junk=$fake" --out "$TEST_TMP/o1"
-	: >"$fake/Module.symvers"
 	expect_failure 10 'bzImage missing' --bare --kernel "junk=$fake" --out "$TEST_TMP/o1"
 	head -c 3000000 /dev/urandom >"$fake/arch/x86/boot/bzImage"
+	expect_failure 10 'Module.symvers missing' --bare --kernel "junk=$fake" --out "$TEST_TMP/o1"
+	: >"$fake/Module.symvers"
 	printf '#!/bin/sh\ntrue\n' >"$TEST_TMP/true.sh"
 	expect_failure 60 'QEMU failed for kernel junk|printed nothing' \
 		--bare --accel tcg --timeout 60 --kernel "junk=$fake" --script "$TEST_TMP/true.sh" --out "$TEST_TMP/o1"
