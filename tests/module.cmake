@@ -15,5 +15,6 @@ set_tests_properties(module_build PROPERTIES LABELS "module" TIMEOUT 900 SKIP_RE
 add_test(NAME module_guest
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module.sh
     --abi-test $<TARGET_FILE:test_module_abi>
-    --out ${CMAKE_BINARY_DIR}/module-guest-test)
+    --out ${CMAKE_BINARY_DIR}/module-guest-test
+    --build ${CMAKE_BINARY_DIR})
 set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 3000 SKIP_RETURN_CODE 77)
