@@ -59,16 +59,25 @@ cmd_setup() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >&2
+	apt-get install -y -qq $missing >&2
 }
 
 cmd_build() {
-	log "building the harness in $BUILD_DIR"
-	cmake -S "$LAB_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$BUILD_DIR" -j"$(nproc)" >&2
-	cmake -S "$LAB_ROOT" -B "$BUILD_DIR/static" -DFOLIO_LAB_STATIC=ON \
-		-DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build "$BUILD_DIR/static" -j"$(nproc)" --target folio-lab >&2
+	local blog
+	mkdir -p "$BUILD_DIR"
+	blog=$BUILD_DIR/build.log
+	log "building the userspace in $BUILD_DIR (log: $blog)"
+	# Quiet unless it fails: the log's tail then says why.
+	if ! {
+		cmake -S "$LAB_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+			cmake --build "$BUILD_DIR" -j"$(nproc)" &&
+			cmake -S "$LAB_ROOT" -B "$BUILD_DIR/static" -DFOLIO_LAB_STATIC=ON \
+				-DCMAKE_BUILD_TYPE=Release &&
+			cmake --build "$BUILD_DIR/static" -j"$(nproc)" --target folio-lab
+	} >"$blog" 2>&1; then
+		tail -n 40 "$blog" >&2
+		die "build failed (full log: $blog)"
+	fi
 }
 
 harness() { exec "$BUILD_DIR/folio-lab" "$@"; }
