@@ -102,5 +102,5 @@ mv "$out/sections/$name.html.tmp" "$out/sections/$name.html"
 "$LAB_ROOT/plots/plot.sh" "$out"
 baseline=native
 [ ${#kernels[@]} -gt 0 ] && baseline=${kernels[0]%%=*}
-"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "$out"
+"$BUILD_DIR/folio-lab-compare" report --no-plots --baseline "$baseline" "$out"
 log "$name: report $out/report.html"

@@ -40,11 +40,11 @@ EOF
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
 
-quick=0 out="" baseline="" flavour=normal native=1 guests=1 timeout=1800
+out="" baseline="" flavour=normal native=1 guests=1 timeout=1800
 kernels=() suite_args=() guest_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--quick) quick=1; suite_args+=(--quick) ;;
+	--quick) suite_args+=(--quick) ;;
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--kernel)
 		[[ ${2:-} == ?*=?* ]] || die "--kernel needs LABEL=PATH"
@@ -101,7 +101,7 @@ verdict=0
 "$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" "$out" || verdict=$?
 log "charts [$(elapsed)]"
 "$LAB_ROOT/plots/plot.sh" "$out"
-"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "$out"
+"$BUILD_DIR/folio-lab-compare" report --no-plots --baseline "$baseline" "$out"
 
 case $verdict in
 0) summary="no regression against $baseline" ;;
