@@ -78,9 +78,22 @@ static void judge(struct fl_cmp_row *r, const double *bv, const double *nv,
 		 o->alpha, fabs(r->change_pct), o->threshold);
 }
 
+/* Where a series was measured: "native/none", "guest/tcg", ... (its first record). */
+static void series_env(const struct fl_dataset *ds, int s, char *buf, size_t size)
+{
+	snprintf(buf, size, "?");
+	for (size_t i = 0; i < ds->nrecs; i++)
+		if (ds->recs[i].series == s) {
+			snprintf(buf, size, "%s/%s", ds->recs[i].where ? ds->recs[i].where : "?",
+				 ds->recs[i].accel ? ds->recs[i].accel : "?");
+			return;
+		}
+}
+
 size_t fl_compare(const struct fl_dataset *ds, int base, const struct fl_cmp_opts *o,
 		  struct fl_cmp_row **rows)
 {
+	char base_env[64], env[64];
 	struct fl_case *cases;
 	size_t nc = fl_ds_cases(ds, &cases), n = 0;
 	struct fl_cmp_row *r = calloc(nc * (ds->nseries ? ds->nseries : 1) + 1, sizeof(*r));
@@ -89,9 +102,22 @@ size_t fl_compare(const struct fl_dataset *ds, int base, const struct fl_cmp_opt
 		fprintf(stderr, "folio-lab-compare: out of memory\n");
 		exit(2);
 	}
+	series_env(ds, base, base_env, sizeof(base_env));
 	for (size_t s = 0; s < ds->nseries; s++) {
 		if ((int)s == base)
 			continue;
+		/*
+		 * A native run against a TCG guest (or KVM against TCG) differs in
+		 * everything but the kernel: no verdict can mean anything there.
+		 */
+		series_env(ds, (int)s, env, sizeof(env));
+		if (strcmp(env, base_env) != 0) {
+			fprintf(stderr,
+				"folio-lab-compare: not comparing %s (%s) with %s (%s): "
+				"measured in different environments\n",
+				ds->series[s].name, env, ds->series[base].name, base_env);
+			continue;
+		}
 		for (size_t i = 0; i < nc; i++) {
 			struct fl_cmp_row *row = &r[n++];
 			double *bv, *nv;
@@ -119,6 +145,8 @@ int fl_cmp_exit(const struct fl_cmp_row *rows, size_t n)
 {
 	int rc = 0;
 
+	if (n == 0)
+		return 125; /* nothing could be compared: no basis for "no regression" */
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].verdict == FL_REGRESSED)
 			return 1;

@@ -96,9 +96,13 @@ if [ "$guests" = 1 ]; then
 		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
 fi
 
-log "comparing against '$baseline' [$(elapsed)]"
 verdict=0
-"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" "$out" || verdict=$?
+if [ "$guests" = 1 ]; then
+	log "comparing against '$baseline' [$(elapsed)]"
+	"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" "$out" || verdict=$?
+else
+	verdict=none
+fi
 log "charts [$(elapsed)]"
 "$LAB_ROOT/plots/plot.sh" "$out"
 "$BUILD_DIR/folio-lab-compare" report --no-plots --baseline "$baseline" "$out"
@@ -106,7 +110,8 @@ log "charts [$(elapsed)]"
 case $verdict in
 0) summary="no regression against $baseline" ;;
 1) summary="REGRESSION against $baseline (see compare.md)" ;;
-125) summary="cannot decide against $baseline (too few repetitions)" ;;
+125) summary="cannot decide against $baseline (see compare.md)" ;;
+none) summary="native only: nothing to compare" ;;
 *) die "compare failed (exit $verdict)" ;;
 esac
 log "done in $(elapsed): $summary"

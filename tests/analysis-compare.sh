@@ -33,6 +33,12 @@ expect() {
 	echo "ok   $name (exit $rc)"
 }
 
+# A native run is never judged against guest records: different environments.
+$GEN "$T/envs" --effect -10 --seed 2 --kernels base
+$GEN "$T/envs-n" --effect -10 --seed 2 --kernels native --where native
+expect "different environments are not compared -> 125" 125 'not comparing native \(native/none\) with base \(guest/tcg\)' \
+	-- "$BIN" compare "$T/envs" "$T/envs-n"
+
 $GEN "$T/regress" --effect -10 --seed 2
 expect "clear regression -> 1" 1 'regressed' 'pread +default +threads +compact +8 .*-[0-9.]+%.*regressed' \
 	-- "$BIN" compare --baseline base "$T/regress"
