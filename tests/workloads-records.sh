@@ -139,7 +139,8 @@ handoff)
 	each r 'if .variant == "pingpong" then
 			(.pu_a | type == "number") and (.pu_b | type == "number") and .pu_a != .pu_b
 			and .handoff_ns > 0 and .workers == 2 and .pus == [.pu_a, .pu_b]
-			and (((.duration_s * 1e9 / .ops / 2 - .handoff_ns) | fabs) < 0.01 * .handoff_ns)
+			and (((.duration_s * 1e9 / .ops / 2 - .handoff_ns_mean) | fabs)
+			     < 0.01 * .handoff_ns_mean)
 		elif .variant == "ceiling" then
 			.handoff_ns > 0 and (((.ops_per_sec * .handoff_ns - 1e9) | fabs) < 1e3)
 		else false end' "pair and ceiling records"
