@@ -32,6 +32,7 @@ static const char *const mix_names[] = {
     [FOLIO_LAB_MIX_TRYGET_PUT] = "tryget-put",
     [FOLIO_LAB_MIX_GET_PUT] = "get-put",
     [FOLIO_LAB_MIX_FREEZER] = "freezer",
+    [FOLIO_LAB_MIX_FREE_CYCLE] = "free-cycle",
 };
 
 static const char *const target_names[] = {
@@ -47,15 +48,18 @@ enum {
 	C_CAS_RETRIES,
 	C_JUNK_LEFT,
 	C_GUARD_WAITS,
+	C_FREES,
 };
 
 static const char *const module_counters[] = {
-    "gets_ok",	   "gets_failed", "freezes_won", "freezes_lost",
-    "cas_retries", "junk_left",	  "guard_waits", NULL,
+    "gets_ok",	 "gets_failed", "freezes_won", "freezes_lost", "cas_retries",
+    "junk_left", "guard_waits", "frees",       NULL,
 };
 
 static const struct fl_param_doc module_params[] = {
-    {"mix", "tryget-put", "tryget-put | get-put | freezer"},
+    {"mix", "tryget-put",
+     "tryget-put | get-put | freezer | free-cycle (an allocation and its final put, "
+     "needs target=per-worker)"},
     {"target", "shared", "shared (all workers on folio 0) | per-worker (worker i on folio i)"},
     {"folios", "auto", "folios to set up: auto = 1 for shared, one per worker for per-worker"},
     {"order", "0", "folio order, 0..9"},
@@ -145,7 +149,8 @@ static int module_setup(struct fl_ctx *ctx)
 	}
 	st->fd = -1;
 
-	if ((v = lookup(mix_names, 3, "mix", param_or(ctx, "mix", "tryget-put"))) < 0)
+	v = lookup(mix_names, FOLIO_LAB_NR_MIXES, "mix", param_or(ctx, "mix", "tryget-put"));
+	if (v < 0)
 		goto fail;
 	st->mix = (uint32_t)v;
 	if ((v = lookup(target_names, 2, "target", param_or(ctx, "target", "shared"))) < 0)
@@ -154,6 +159,17 @@ static int module_setup(struct fl_ctx *ctx)
 	if (ctx->variant_index == FOLIO_LAB_VARIANT_PLAIN_ADD && st->mix == FOLIO_LAB_MIX_FREEZER) {
 		fprintf(stderr, "module: plain-add has no liveness check, so mix=freezer would "
 				"corrupt its count; use tryget-put or get-put\n");
+		goto fail;
+	}
+
+	/*
+	 * The module refuses these too (EINVAL/EBUSY), but only worker by
+	 * worker, after the SETUP: say why before touching the device.
+	 */
+	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && st->target != FOLIO_LAB_TARGET_PER_WORKER) {
+		fprintf(stderr, "module: mix=free-cycle needs --opt target=per-worker: each "
+				"allocation is a blind store of 1 to the worker's own counter, "
+				"which workers sharing one would race on\n");
 		goto fail;
 	}
 
@@ -171,6 +187,18 @@ static int module_setup(struct fl_ctx *ctx)
 	    !param_u32(ctx, "freeze_every", 1000, 1, UINT32_MAX, &st->freeze_every) ||
 	    !param_u32(ctx, "hold", 0, 0, UINT32_MAX, &st->hold))
 		goto fail;
+	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && st->get_nr != 1) {
+		fprintf(stderr, "module: mix=free-cycle takes and drops the allocation's one "
+				"reference: get_nr must be 1\n");
+		goto fail;
+	}
+	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && nfolios < ctx->nworkers) {
+		fprintf(stderr,
+			"module: mix=free-cycle needs a folio per worker: folios=%u < %u "
+			"workers (use folios=auto)\n",
+			nfolios, ctx->nworkers);
+		goto fail;
+	}
 
 	s = param_or(ctx, "node", "-1");
 	errno = 0;
@@ -262,6 +290,7 @@ static void module_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atom
 	fl_count(&w->slot->counters[C_CAS_RETRIES], r.cas_retries);
 	fl_count(&w->slot->counters[C_JUNK_LEFT], r.junk_left);
 	fl_count(&w->slot->counters[C_GUARD_WAITS], r.guard_waits);
+	fl_count(&w->slot->counters[C_FREES], r.frees);
 	w->slot->elapsed_ns = r.elapsed_ns;
 }
 

@@ -51,12 +51,19 @@
  */
 struct fl_counter {
 	rs_atomic_t ref;
+	/*
+	 * RUNs using ref: > 0 shared users, -1 one free-cycle RUN, whose
+	 * blind rs_init() stores would wreck anyone else's counts. Touched
+	 * only at the start and end of a RUN, never in its loop.
+	 */
+	atomic_t users;
 } __aligned(128);
 
 struct fl_setup {
 	struct file *owner;	/* the file that made the SETUP */
 	unsigned int nr_folios;	/* folios[] entries in use */
 	unsigned int order;
+	int node;		/* as in folio_lab_setup, for MIX_FREE_CYCLE */
 	int base_refs;
 	struct folio **folios;
 	struct fl_counter *ctrs;
@@ -74,6 +81,7 @@ struct fl_run_ctx {
 	rs_atomic_t *ctr;
 	unsigned int mix;
 	int get_nr;
+	int node;
 	int base_refs;
 	u32 freeze_every;
 	u32 hold_loops;
@@ -229,6 +237,7 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 		return -ENOMEM;
 	s->owner = file;
 	s->order = a.order;
+	s->node = a.node;
 	s->base_refs = a.base_refs;
 	ret = -ENOMEM;
 	s->folios = kcalloc(a.nr_folios, sizeof(*s->folios), GFP_KERNEL);
@@ -379,6 +388,40 @@ static __always_inline void fl_freeze_cycle(const struct fl_run_ctx *c,
 }
 
 /*
+ * One allocation and its final put. The in-module schemes store the
+ * allocator's count and must see their put report the free; the kernel
+ * goes through the whole allocator, where the patched folio_put() does
+ * the extra cmpxchg 0 -> FROZEN before freeing.
+ */
+static __always_inline void fl_free_cycle(const struct fl_run_ctx *c,
+					  int variant, struct rs_stats *st)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	struct folio *folio;
+
+	if (variant != FOLIO_LAB_VARIANT_KERNEL) {
+		rs_init(variant - 1, c->ctr);
+		st->get_ok++;
+		fl_hold(c->hold_loops);
+		rs_put(variant - 1, c->ctr, 1, st);
+		return;
+	}
+	if (c->node == FOLIO_LAB_SETUP_NODE_LOCAL)
+		folio = folio_alloc(gfp, 0);
+	else
+		folio = __folio_alloc_node(gfp | __GFP_THISNODE, 0, c->node);
+	if (!folio) {
+		st->get_fail++;
+		return;
+	}
+	st->get_ok++;
+	fl_hold(c->hold_loops);
+	/* The only reference: this frees it, or a speculative getter does. */
+	folio_put(folio);
+	st->frees++;
+}
+
+/*
  * Up to max_iters iterations or until deadline (0: none). Checks are only
  * made between whole iterations, so an interrupted loop never leaves a
  * reference or a freeze behind.
@@ -394,6 +437,10 @@ static __always_inline int fl_loop(const struct fl_run_ctx *c, int variant,
 	while (done < max_iters) {
 		chunk = min_t(u64, max_iters - done, FL_CHECK_EVERY);
 		for (j = 0; j < chunk; j++) {
+			if (c->mix == FOLIO_LAB_MIX_FREE_CYCLE) {
+				fl_free_cycle(c, variant, st);
+				continue;
+			}
 			if (fl_get(c, variant, st)) {
 				fl_hold(c->hold_loops);
 				fl_put(c, variant, st);
@@ -479,6 +526,10 @@ static int fl_validate_run(const struct folio_lab_run *a)
 		return -EINVAL;
 	if (a->mix == FOLIO_LAB_MIX_FREEZER && !a->freeze_every)
 		return -EINVAL;
+	/* One reference per allocation, on a counter no other worker uses. */
+	if (a->mix == FOLIO_LAB_MIX_FREE_CYCLE &&
+	    (a->target != FOLIO_LAB_TARGET_PER_WORKER || a->get_nr != 1))
+		return -EINVAL;
 	if (a->hold_loops > FL_MAX_HOLD_LOOPS)
 		return -EINVAL;
 	if (a->warmup_ns > FOLIO_LAB_MAX_DURATION_NS ||
@@ -491,6 +542,28 @@ static int fl_validate_run(const struct folio_lab_run *a)
 }
 
 /*
+ * An in-module scheme's RUN claims its private counter: a free-cycle RUN
+ * needs it alone, RUNs of the other mixes share it with each other.
+ */
+static int fl_claim(struct fl_counter *ctr, unsigned int mix)
+{
+	if (mix == FOLIO_LAB_MIX_FREE_CYCLE)
+		return atomic_cmpxchg(&ctr->users, 0, -1) ? -EBUSY : 0;
+	return atomic_inc_unless_negative(&ctr->users) ? 0 : -EBUSY;
+}
+
+static void fl_unclaim(struct fl_counter *ctr, unsigned int mix, int base_refs)
+{
+	if (mix != FOLIO_LAB_MIX_FREE_CYCLE) {
+		atomic_dec(&ctr->users);
+		return;
+	}
+	/* The last put left 0 or FROZEN: back to base for TEARDOWN's check. */
+	rs_set(&ctr->ref, base_refs);
+	atomic_set_release(&ctr->users, 0);
+}
+
+/*
  * A signal ends the RUN between iterations with -EINTR; the out fields then
  * hold the part of the window that ran (zero if it came during warm-up).
  */
@@ -499,6 +572,7 @@ static int fl_ioctl_run(struct file *file, void __user *uarg)
 	struct folio_lab_run a;
 	struct fl_run_ctx c;
 	struct rs_stats warm = {}, st = {};
+	struct fl_counter *ctr = NULL;
 	fl_loop_fn loop;
 	unsigned int idx;
 	u64 start, iters = 0;
@@ -519,10 +593,17 @@ static int fl_ioctl_run(struct file *file, void __user *uarg)
 	}
 	idx = a.target == FOLIO_LAB_TARGET_SHARED ? 0 :
 		a.worker_id % fl_cur->nr_folios;
+	if (a.variant != FOLIO_LAB_VARIANT_KERNEL) {
+		ret = fl_claim(&fl_cur->ctrs[idx], a.mix);
+		if (ret)
+			goto out_unlock;
+		ctr = &fl_cur->ctrs[idx];
+	}
 	c.folio = fl_cur->folios[idx];
 	c.ctr = &fl_cur->ctrs[idx].ref;
 	c.mix = a.mix;
 	c.get_nr = a.get_nr;
+	c.node = fl_cur->node;
 	c.base_refs = fl_cur->base_refs;
 	c.freeze_every = a.freeze_every;
 	c.hold_loops = a.hold_loops;
@@ -543,6 +624,8 @@ static int fl_ioctl_run(struct file *file, void __user *uarg)
 	a.elapsed_ns = ktime_get_ns() - start;
 
 out_copy:
+	if (ctr)
+		fl_unclaim(ctr, a.mix, c.base_refs);
 	a.iters = iters;
 	a.gets_ok = st.get_ok;
 	a.gets_failed = st.get_fail;
@@ -551,6 +634,7 @@ out_copy:
 	a.cas_retries = st.cas_retries;
 	a.junk_left = st.junk_left;
 	a.guard_waits = st.guard_waits;
+	a.frees = st.frees;
 	memset(a.reserved_out, 0, sizeof(a.reserved_out));
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;

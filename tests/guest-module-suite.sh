@@ -38,6 +38,9 @@ bench --variant all --opt mix=get-put
 # plain-add has no liveness check: it refuses mix=freezer.
 bench --variant kernel,cas-loop,assume-one,frozen-bit --opt mix=freezer --opt freeze_every=100
 bench --variant all --opt mix=tryget-put --opt target=per-worker
+# The free path (review question 3): an allocation and its final put, each
+# worker on its own counter (the only target free-cycle takes).
+bench --variant all --opt mix=free-cycle --opt target=per-worker
 if [ -z "$quick" ]; then
 	# GUP-pin-sized gets and a freezer that holds, on 2 MiB folios.
 	bench --variant kernel,frozen-bit --opt mix=freezer --opt get_nr=1024 \

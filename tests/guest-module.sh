@@ -62,7 +62,10 @@ check_records() {
 			 .counters.freezes_won != 0 or .counters.freezes_lost != 0)) or
 		       (.params.mix == "freezer" and .counters.freezes_won == 0) or
 		       (.variant == "kernel" and .counters.cas_retries != 0) or
-		       (.variant != "frozen-bit" and .counters.junk_left != 0)) |
+		       (.variant != "frozen-bit" and .counters.junk_left != 0) or
+		       (.params.mix == "free-cycle" and (.counters.frees != .ops or
+			 .params.target != "per-worker")) or
+		       (.params.mix != "free-cycle" and .counters.frees != 0)) |
 		{variant, workers, mix: .params.mix, kernel, kernel_scheme, ops, counters}' "$f")
 	if [ -n "$bad" ]; then
 		fail "$label: records that break the invariants:"
@@ -82,12 +85,44 @@ check_records() {
 			done
 		done
 	done
+	for v in kernel cas-loop assume-one frozen-bit plain-add; do
+		for w in 1 4; do
+			jq -e --arg v "$v" --argjson w "$w" -s \
+				'any(.[]; .workload == "module" and .variant == $v and
+				 .params.mix == "free-cycle" and .params.target == "per-worker" and
+				 .workers == $w)' "$f" >/dev/null ||
+				fail "$label: no record for $v x free-cycle x $w worker(s)"
+		done
+	done
 	echo "# $label: module workload, Mops/s per variant (emulated-guest TCG figures: not scalability results)"
 	jq -r -s 'map(select(.workload == "module" and .params.target == "shared" and
 		       .params.get_nr == "1" and .params.node == "-1" and .mode == "threads")) |
 		sort_by(.params.mix, .variant, .workers) | .[] |
 		"#   \(.params.mix)\t\(.variant)\tworkers=\(.workers)\t\(.ops_per_sec / 1e6 * 1000 | round / 1000) Mops/s\tfailed=\(.counters.gets_failed) retries=\(.counters.cas_retries)"' "$f"
+	echo "# $label: free-cycle (allocation + final put), per-worker, M frees/s (emulated-guest TCG figures)"
+	jq -r -s 'map(select(.workload == "module" and .params.mix == "free-cycle")) |
+		sort_by(.variant, .workers) | .[] |
+		"#   free-cycle\t\(.variant)\tworkers=\(.workers)\t\(.ops_per_sec / 1e6 * 1000 | round / 1000) M frees/s\t\(1e9 * .workers / .ops_per_sec | . * 10 | round / 10) ns/free per worker"' "$f"
 }
+
+# The harness refuses a free-cycle its module would refuse, before it opens
+# the device: checked here on the host, where there is no device at all.
+refused() {
+	local want=$1 msg
+	shift
+	if msg=$("$build/static/folio-lab" bench --workload module --opt mix=free-cycle \
+		--reps 1 --duration 0.05 --out "$out/refuse" --quiet "$@" 2>&1); then
+		fail "free-cycle $* was accepted"
+	elif grep -qF -- "$want" <<<"$msg"; then
+		pass "free-cycle $* refused before the device: $want"
+	else
+		fail "free-cycle $*: expected '$want', got: $msg"
+	fi
+}
+refused "needs --opt target=per-worker" --workers 1
+refused "needs --opt target=per-worker" --workers 1 --opt target=shared
+refused "needs a folio per worker" --workers 2 --opt target=per-worker --opt folios=1
+refused "get_nr must be 1" --workers 1 --opt target=per-worker --opt get_nr=1024
 
 # run_guest NAME SCHEME GUEST_ARGS...
 run_guest() {

@@ -8,8 +8,10 @@
  *
  * Checks INFO, every malformed-input errno, SETUP ownership, each variant x
  * mix x target on 1 and N pinned threads (counts must return to base: the
- * TEARDOWN after each returns 0), EINTR with partial results, kill -9 of an
- * owner mid-RUN (device reusable, no pages leaked), and module unload.
+ * TEARDOWN after each returns 0), the free-cycle mix (per-worker only, one
+ * free per iteration, a counter one free-cycle RUN at a time), EINTR with
+ * partial results, kill -9 of an owner mid-RUN (device reusable, no pages
+ * leaked), and module unload.
  * Prints "N passed, M failed"; exit 0 only if nothing failed, 77 when the
  * device is missing (not in a guest with the module loaded).
  */
@@ -54,7 +56,7 @@ static void check(bool ok, const char *fmt, ...)
 
 static const char *const variant_names[] = {"kernel", "cas-loop", "assume-one", "frozen-bit",
 					    "plain-add"};
-static const char *const mix_names[] = {"tryget-put", "get-put", "freezer"};
+static const char *const mix_names[] = {"tryget-put", "get-put", "freezer", "free-cycle"};
 static const char *const target_names[] = {"shared", "per-worker"};
 
 static int dev_open(void)
@@ -334,9 +336,10 @@ static int run_threads(const struct folio_lab_run *r, int nthreads, struct folio
 		sum->cas_retries += w[i].r.cas_retries;
 		sum->junk_left += w[i].r.junk_left;
 		sum->guard_waits += w[i].r.guard_waits;
+		sum->frees += w[i].r.frees;
 		if (w[i].r.elapsed_ns > sum->elapsed_ns)
 			sum->elapsed_ns = w[i].r.elapsed_ns;
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 2; k++)
 			*reserved_zero &= w[i].r.reserved_out[k] == 0;
 	}
 	return err;
@@ -365,7 +368,11 @@ static void test_one(int fd, uint32_t variant, uint32_t mix, uint32_t target, in
 	r.hold_loops = 4;
 	e = run_threads(&r, nthreads, &t, &rz);
 	ok = !e && t.iters == total && t.gets_ok + t.gets_failed == total && rz && t.elapsed_ns > 0;
-	if (mix != FOLIO_LAB_MIX_FREEZER) {
+	if (mix == FOLIO_LAB_MIX_FREE_CYCLE) {
+		/* Every allocation succeeds and its put, alone on the counter, frees. */
+		ok = ok && t.gets_ok == total && t.frees == total &&
+		     t.freezes_won + t.freezes_lost == 0;
+	} else if (mix != FOLIO_LAB_MIX_FREEZER) {
 		/* Nobody freezes, so every get must succeed. */
 		ok = ok && t.gets_ok == total && t.freezes_won + t.freezes_lost == 0;
 	} else {
@@ -378,11 +385,14 @@ static void test_one(int fd, uint32_t variant, uint32_t mix, uint32_t target, in
 		ok = ok && t.cas_retries == 0;
 	if (variant != FOLIO_LAB_VARIANT_FROZEN_BIT)
 		ok = ok && t.junk_left == 0 && t.guard_waits == 0;
+	/* base_refs >= 1: only the free cycle ever drops a last reference. */
+	if (mix != FOLIO_LAB_MIX_FREE_CYCLE)
+		ok = ok && t.frees == 0;
 	check(ok,
 	      "%s: %s; iters %" PRIu64 " ok %" PRIu64 " failed %" PRIu64 " frz %" PRIu64 "/%" PRIu64
-	      " retries %" PRIu64 " junk %" PRIu64 " %.1f ns/iter",
+	      " retries %" PRIu64 " junk %" PRIu64 " frees %" PRIu64 " %.1f ns/iter",
 	      name, e ? strerror(e) : "ran", t.iters, t.gets_ok, t.gets_failed, t.freezes_won,
-	      t.freezes_lost, t.cas_retries, t.junk_left,
+	      t.freezes_lost, t.cas_retries, t.junk_left, t.frees,
 	      t.iters ? (double)t.elapsed_ns / (double)(t.iters / (uint64_t)nthreads) : 0.0);
 	e = ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
 	check(e == 0, "%s: counts back at base (TEARDOWN %s)", name, e ? strerror(e) : "0");
@@ -394,6 +404,8 @@ static void test_matrix(int fd, int nthreads)
 		for (uint32_t m = 0; m < FOLIO_LAB_NR_MIXES; m++) {
 			if (v == FOLIO_LAB_VARIANT_PLAIN_ADD && m == FOLIO_LAB_MIX_FREEZER)
 				continue;
+			if (m == FOLIO_LAB_MIX_FREE_CYCLE)
+				continue; /* per-worker only: test_free_cycle() */
 			for (uint32_t t = 0; t < 2; t++) {
 				test_one(fd, v, m, t, 1, 1, 1, 20000);
 				if (nthreads > 1)
@@ -455,6 +467,117 @@ static void test_eintr(int fd)
 	      " ns)",
 	      strerror(w.err), w.r.iters, w.r.elapsed_ns);
 	check(ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL) == 0, "after EINTR: counts back at base");
+}
+
+/* ---- free-cycle: an allocation and its final put ---- */
+
+static struct folio_lab_run free_cycle_args(uint32_t variant, uint32_t mix, uint32_t worker_id)
+{
+	struct folio_lab_run r = run_args(variant, mix, 100);
+
+	r.target = FOLIO_LAB_TARGET_PER_WORKER;
+	r.worker_id = worker_id;
+	return r;
+}
+
+static void test_free_cycle(int fd, int nthreads)
+{
+	struct folio_lab_setup s = setup_args(2, 0, -1, 1);
+	struct folio_lab_run r;
+	struct worker w[2];
+	struct sigaction sa;
+	int e;
+
+	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS; v++) {
+		test_one(fd, v, FOLIO_LAB_MIX_FREE_CYCLE, FOLIO_LAB_TARGET_PER_WORKER, 1, 1, 1,
+			 20000);
+		if (nthreads > 1)
+			test_one(fd, v, FOLIO_LAB_MIX_FREE_CYCLE, FOLIO_LAB_TARGET_PER_WORKER,
+				 nthreads, 1, 1, 20000);
+		/* The counter goes back to base_refs, not to the allocation's 1. */
+		test_one(fd, v, FOLIO_LAB_MIX_FREE_CYCLE, FOLIO_LAB_TARGET_PER_WORKER, 1, 3, 1,
+			 5000);
+	}
+
+	check(ioc(fd, FOLIO_LAB_IOC_SETUP, &s) == 0, "free-cycle: SETUP 2 folios");
+	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS; v++) {
+		r = free_cycle_args(v, FOLIO_LAB_MIX_FREE_CYCLE, 0);
+		r.target = FOLIO_LAB_TARGET_SHARED;
+		e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+		check(e == EINVAL, "%s x free-cycle x shared -> EINVAL (got %s)", variant_names[v],
+		      strerror(e));
+		r = free_cycle_args(v, FOLIO_LAB_MIX_FREE_CYCLE, 0);
+		r.get_nr = 2;
+		e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+		check(e == EINVAL, "%s x free-cycle with get_nr 2 -> EINVAL (got %s)",
+		      variant_names[v], strerror(e));
+	}
+
+	/*
+	 * A counter takes one free-cycle RUN at a time, and none while RUNs of
+	 * other mixes use it: worker 0 cycles counter 0, worker 1 hammers
+	 * counter 1 with tryget-put, both until a signal ends them.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	for (int i = 0; i < 2; i++) {
+		w[i].cpu = i % nr_cpus;
+		w[i].err = 0;
+		w[i].r = free_cycle_args(FOLIO_LAB_VARIANT_FROZEN_BIT,
+					 i ? FOLIO_LAB_MIX_TRYGET_PUT : FOLIO_LAB_MIX_FREE_CYCLE,
+					 (uint32_t)i);
+		w[i].r.iterations = 0;
+		w[i].r.duration_ns = 30ull * 1000000000ull;
+		pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
+	}
+	sleep_ms(500); /* both well into their RUNs */
+	r = free_cycle_args(FOLIO_LAB_VARIANT_CAS_LOOP, FOLIO_LAB_MIX_FREE_CYCLE, 0);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == EBUSY, "second free-cycle RUN on a cycling counter -> EBUSY (got %s)",
+	      strerror(e));
+	r = free_cycle_args(FOLIO_LAB_VARIANT_CAS_LOOP, FOLIO_LAB_MIX_GET_PUT, 0);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == EBUSY, "get-put RUN on a cycling counter -> EBUSY (got %s)", strerror(e));
+	r = free_cycle_args(FOLIO_LAB_VARIANT_ASSUME_ONE, FOLIO_LAB_MIX_FREE_CYCLE, 1);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == EBUSY, "free-cycle RUN on a counter in tryget-put use -> EBUSY (got %s)",
+	      strerror(e));
+	r = free_cycle_args(FOLIO_LAB_VARIANT_PLAIN_ADD, FOLIO_LAB_MIX_TRYGET_PUT, 1);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == 0 && r.iters == 100, "tryget-put RUNs share a counter (%s)",
+	      e ? strerror(e) : "ok");
+	r = free_cycle_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREE_CYCLE, 0);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == 0 && r.frees == 100,
+	      "kernel free-cycle needs no private counter: runs beside it (%s, %" PRIu64 " frees)",
+	      e ? strerror(e) : "ok", r.frees);
+	/*
+	 * Signal both before joining either: each thread also closes its
+	 * descriptor, which must not wait for the other's RUN.
+	 */
+	for (int i = 0; i < 2; i++)
+		pthread_kill(w[i].tid, SIGUSR1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(w[i].tid, NULL);
+	check(w[0].err == EINTR && w[0].r.iters > 0 && w[0].r.frees == w[0].r.iters &&
+		  w[0].r.gets_ok == w[0].r.iters,
+	      "signal mid free-cycle -> EINTR, one free per iteration (%s, %" PRIu64
+	      " iters, %" PRIu64 " frees)",
+	      strerror(w[0].err), w[0].r.iters, w[0].r.frees);
+	check(w[1].err == EINTR && w[1].r.iters > 0,
+	      "tryget-put beside it -> EINTR (%s, %" PRIu64 " iters in %" PRIu64 " ns)",
+	      strerror(w[1].err), w[1].r.iters, w[1].r.elapsed_ns);
+	/* Both claims went with their RUNs: either counter cycles again. */
+	for (uint32_t i = 0; i < 2; i++) {
+		r = free_cycle_args(FOLIO_LAB_VARIANT_FROZEN_BIT, FOLIO_LAB_MIX_FREE_CYCLE, i);
+		e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+		check(e == 0 && r.frees == 100, "after both RUNs: free-cycle on counter %u (%s)", i,
+		      e ? strerror(e) : "ok");
+	}
+	e = ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
+	check(e == 0, "free-cycle: counters back at base after EINTR (TEARDOWN %s)",
+	      e ? strerror(e) : "0");
 }
 
 /* kill -9 the owner mid-RUN: its release frees the setup, nothing leaks. */
@@ -615,6 +738,7 @@ int main(int argc, char **argv)
 	test_matrix(fd, nthreads);
 	test_timed(fd);
 	test_eintr(fd);
+	test_free_cycle(fd, nthreads);
 	test_kill(fd);
 	close(fd);
 	if (rmmod)

@@ -13,7 +13,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define FOLIO_LAB_ABI_VERSION 1
+/* 2: MIX_FREE_CYCLE and the frees out field (1 had neither). */
+#define FOLIO_LAB_ABI_VERSION 2
 #define FOLIO_LAB_DEVICE "/dev/folio_lab"
 
 /* Limits the module enforces (-EINVAL past them). */
@@ -57,6 +58,17 @@ enum folio_lab_mix {
 	 * expected count (base_refs), hold for hold_loops, unfreeze.
 	 */
 	FOLIO_LAB_MIX_FREEZER = 2,
+	/*
+	 * The free path: the allocation's one reference, then the final put
+	 * that frees. In-module schemes: rs_init() (set the private counter
+	 * to 1) then rs_put(1), which must report the free; the counter is
+	 * back at base_refs when the RUN returns. KERNEL: folio_alloc() of an
+	 * order-0 folio on the setup's node policy, then folio_put(): the
+	 * allocator round trip. TARGET_PER_WORKER and get_nr 1 only, and a
+	 * counter takes one free-cycle RUN at a time (EBUSY): the allocation
+	 * is a blind store that a second user of the counter would race.
+	 */
+	FOLIO_LAB_MIX_FREE_CYCLE = 3,
 	FOLIO_LAB_NR_MIXES
 };
 
@@ -104,7 +116,11 @@ struct folio_lab_run {
 	__u32 hold_loops;	/* cpu_relax() loops while holding a ref or a freeze */
 	__u32 flags;		/* none defined: must be 0 */
 	__u64 reserved_in[2];
-	/* out, measured in the kernel over the timed window */
+	/*
+	 * out, measured in the kernel over the timed window. With
+	 * MIX_FREE_CYCLE an iteration is one allocation: gets_ok counts those
+	 * that succeeded, gets_failed the folio_alloc() failures (KERNEL).
+	 */
 	__u64 iters;
 	__u64 gets_ok;
 	__u64 gets_failed;
@@ -114,7 +130,8 @@ struct folio_lab_run {
 	__u64 junk_left;	/* frozen-bit: undo lost a race */
 	__u64 guard_waits;	/* frozen-bit: hit the junk guard */
 	__u64 elapsed_ns;
-	__u64 reserved_out[3];
+	__u64 frees;		/* final puts that freed; 0 but for MIX_FREE_CYCLE */
+	__u64 reserved_out[2];
 };
 
 #define FOLIO_LAB_IOC_MAGIC 0xF0
