@@ -686,7 +686,18 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static int fl_release(struct inode *inode, struct file *file)
 {
 	struct fl_setup *s = NULL;
+	bool owner;
 
+	/*
+	 * A worker's descriptor never owns the setup, and a file being
+	 * released can no longer make one: it need not wait, as the write
+	 * lock would, for every other RUN to end.
+	 */
+	down_read(&fl_rwsem);
+	owner = fl_cur && fl_cur->owner == file;
+	up_read(&fl_rwsem);
+	if (!owner)
+		return 0;
 	down_write(&fl_rwsem);
 	if (fl_cur && fl_cur->owner == file) {
 		s = fl_cur;
