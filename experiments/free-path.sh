@@ -29,8 +29,10 @@ free-cycle: a private counter set to 1 and put to zero, i.e. the free decision a
 	for w in atomics module; do
 		exp_table "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\"" \
 			'"\(.kernel) \(.variant)"' "$w free-cycle, M frees/s (median)"
-		exp_ratio "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\"" \
-			'.variant' frozen-bit cas-loop "$w free-cycle: frozen-bit / cas-loop"
+		for k in $(jq -r '.kernel' "$dir/samples.jsonl" | sort -u); do
+			exp_ratio "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\" and .kernel == \"$k\"" \
+				'.variant' frozen-bit cas-loop "$w free-cycle on $k: frozen-bit / cas-loop"
+		done
 	done
 	exp_footer
 }
