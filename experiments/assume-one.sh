@@ -34,7 +34,7 @@ plain-add is the ceiling of a get (no liveness check)." "$dir"
 			"$w: get+put pairs, Mops/s (median)"
 		exp_table "$dir" ".workload == \"$w\"" \
 			'"\(.kernel) \(.variant) \(.params.counter // .params.target)"' \
-			"$w: cmpxchg retries (total over the window, median)" cas_retries 1
+			"$w: cmpxchg retries (total over the window, median)" .counters.cas_retries 1
 	done
 	for k in native base patched; do
 		for c in shared per-worker; do

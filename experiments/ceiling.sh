@@ -25,9 +25,9 @@ measured ceiling of the same kernel. A fraction above 1 means cores ran several 
 ownership of the line (the hardware does not alternate strictly, as the ping-pong does): the \
 gap between the schemes, not the absolute fraction, is what compares them." "$dir"
 	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
-		"measured ceiling, M line handoffs/s" ops_per_sec 1e6
+		"measured ceiling, M line handoffs/s" .ops_per_sec 1e6
 	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
-		"median one-way handoff latency, ns" handoff_ns 1
+		"median one-way handoff latency, ns" .handoff_ns 1
 	jq -rs "$EXP_JQ_DEFS"'
 	(map(select(.workload == "handoff" and .variant == "ceiling"))
 	 | group_by(.kernel) | map({key: .[0].kernel, value: (map(.ops_per_sec) | median)})

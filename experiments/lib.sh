@@ -18,11 +18,11 @@ exp_where() {
 
 # exp_table DIR SELECT KEY TITLE [METRIC [SCALE]]
 # An HTML table: one row per value of the jq expression KEY, one column per
-# worker count, cells the median over repetitions of METRIC (default
-# ops_per_sec) divided by SCALE (default 1e6: Mops/s), for records matching
-# the jq boolean SELECT.
+# worker count, cells the median over repetitions of the jq expression
+# METRIC (default .ops_per_sec) divided by SCALE (default 1e6: Mops/s), for
+# records matching the jq boolean SELECT.
 exp_table() {
-	jq -rs --arg title "$4" --arg metric "${5:-ops_per_sec}" --argjson scale "${6:-1e6}" \
+	jq -rs --arg title "$4" --argjson scale "${6:-1e6}" \
 		"$EXP_JQ_DEFS"'
 	[.[] | select('"$2"')] as $r
 	| if ($r | length) == 0 then empty else
@@ -31,7 +31,7 @@ exp_table() {
 	| "<h3>\($title)</h3>\n<table>\n<tr><th></th>"
 	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
 	  ($keys[] as $k | "<tr><th>\($k)</th>" + ($w | map(. as $n
-		| [$r[] | select(('"$3"') == $k and .workers == $n) | (.[$metric] // .counters[$metric])]
+		| [$r[] | select(('"$3"') == $k and .workers == $n) | ('"${5:-.ops_per_sec}"')]
 		| map(select(. != null) / $scale) | median | fmt | "<td>\(.)</td>") | join("")) + "</tr>"),
 	  "</table>" end' "$1/samples.jsonl"
 }
