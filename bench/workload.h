@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define FL_MAX_COUNTERS 12
-#define FL_CACHELINE 128 /* two lines: keep adjacent-line prefetch out too */
+#define FL_CACHELINE	128 /* two lines: keep adjacent-line prefetch out too */
 
 struct json_object;
 
@@ -75,8 +75,8 @@ struct fl_worker {
 
 struct fl_ctx {
 	const struct fl_workload *wl;
-	const char *variant;  /* one of wl->variants */
-	int variant_index;    /* its index in wl->variants */
+	const char *variant; /* one of wl->variants */
+	int variant_index;   /* its index in wl->variants */
 	enum fl_mode mode;
 	unsigned int nworkers;
 	const struct fl_cpu *cpus; /* nworkers entries */
@@ -97,11 +97,11 @@ enum {
 };
 
 struct fl_workload {
-	const char *name;    /* = file name = CLI name = plot label */
-	const char *summary; /* one line for --list and the README */
-	const char *const *variants;	 /* NULL-terminated; [0] is the default */
+	const char *name;		   /* = file name = CLI name = plot label */
+	const char *summary;		   /* one line for --list and the README */
+	const char *const *variants;	   /* NULL-terminated; [0] is the default */
 	const struct fl_param_doc *params; /* terminated by a zero entry */
-	const char *const *counters;	 /* names of counters[], NULL-terminated */
+	const char *const *counters;	   /* names of counters[], NULL-terminated */
 	unsigned int flags;
 	unsigned int min_workers; /* 0 means 1 */
 	int (*setup)(struct fl_ctx *ctx);

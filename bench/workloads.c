@@ -12,13 +12,13 @@ extern const struct fl_workload fl_workload_handoff;
 extern const struct fl_workload fl_workload_module;
 
 const struct fl_workload *const fl_workloads[] = {
-	&fl_workload_atomics,
-	&fl_workload_pread,
-	&fl_workload_uring_read,
-	&fl_workload_fault,
-	&fl_workload_handoff,
-	&fl_workload_module,
-	NULL,
+    &fl_workload_atomics,
+    &fl_workload_pread,
+    &fl_workload_uring_read,
+    &fl_workload_fault,
+    &fl_workload_handoff,
+    &fl_workload_module,
+    NULL,
 };
 
 const struct fl_workload *fl_workload_find(const char *name)
