@@ -4,10 +4,7 @@
 # usage: harness-cli.sh FOLIO_LAB_BIN [EXPECTED_DIR]
 set -u
 lab=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
+. "$(dirname "$0")/harness-lib.sh"
 
 # expect STATUS REGEX ARGS...: exit status and a stderr line matching REGEX
 expect() {
@@ -68,7 +65,7 @@ expect 2 "usage: folio-lab merge SRC DST" merge onlyone
 expect 2 "unknown workload 'nope'" list nope
 
 # None of the refused runs may have written anything.
-[ ! -e "$tmp/out" ] || { echo "FAIL: a refused command created $tmp/out"; fails=$((fails + 1)); }
+[ ! -e "$tmp/out" ] || fail "a refused command created $tmp/out"
 
 # Help and version.
 for c in bench plan list merge; do
@@ -88,5 +85,5 @@ done
 "$lab" list | grep -q 'step .*default 1' || { echo "FAIL: list shows options"; fails=$((fails + 1)); }
 "$lab" list pair | grep -q 'at least 2 workers' || { echo "FAIL: list pair"; fails=$((fails + 1)); }
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+finish
 echo "all CLI checks passed"

@@ -5,13 +5,8 @@
 # usage: harness-merge.sh FOLIO_LAB_TESTWL_BIN [FOLIO_LAB_BIN]
 set -u
 lab=$1
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/harness-lib.sh"
 check="python3 $here/harness-check.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 run() { "$lab" bench --workload count --workers 1 --duration 0.05 --warmup 0 --quiet "$@" >/dev/null; }
 
 run --reps 2 --kernel base --out a || fail "run a"
@@ -66,5 +61,5 @@ mkdir empty
 "$lab" merge empty b2 2>err && fail "merging an empty directory succeeded"
 grep -q 'neither samples.jsonl nor meta.json' err || fail "message: $(cat err)"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+finish
 echo "all merge checks passed"

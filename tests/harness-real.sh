@@ -4,12 +4,7 @@
 # usage: harness-real.sh FOLIO_LAB_TESTWL_BIN FOLIO_LAB_BIN
 set -u
 lab=$2
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/harness-lib.sh"
 
 "$lab" list atomics >list 2>&1 || { echo "SKIP: no atomics workload in $lab: $(cat list)"; exit 77; }
 grep -q 'frozen-bit' list || fail "list atomics: $(cat list)"
@@ -30,5 +25,5 @@ assert sorted({r["variant"] for r in rs}) == ["assume-one", "cas-loop", "frozen-
 assert all(r["counters"]["gets_ok"] > 0 for r in rs), "gets_ok"
 ' || fail "atomics record contents"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+finish
 echo "all real-binary checks passed"

@@ -5,13 +5,8 @@
 # usage: harness-run.sh FOLIO_LAB_TESTWL_BIN [FOLIO_LAB_BIN]
 set -u
 lab=$1
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/harness-lib.sh"
 check="python3 $here/harness-check.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 q() { python3 -c "import json,sys; rs=[json.loads(l) for l in open(sys.argv[1])]; $2" "$1"; }
 # Windows long enough that a worker on a busy 2-PU machine still gets to run.
 short=(--duration 0.3 --warmup 0.05)
@@ -92,5 +87,5 @@ q p/samples.jsonl 'p = rs[0]["perf"]; assert p["task-clock"] > 0 and "context-sw
 d=$("$lab" bench --workload count --workers 1 --reps 1 "${short[@]}" --quiet) || fail "default out"
 [[ $d =~ ^results/[0-9]{8}T[0-9]{6}Z$ ]] && [ -s "$d/samples.jsonl" ] || fail "default out dir '$d'"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+finish
 echo "all run checks passed"

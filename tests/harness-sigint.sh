@@ -5,12 +5,7 @@
 # usage: harness-sigint.sh FOLIO_LAB_TESTWL_BIN [FOLIO_LAB_BIN]
 set -u
 lab=$1
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/harness-lib.sh"
 
 for sig in INT TERM; do
 	for mode in threads processes; do
@@ -44,5 +39,5 @@ assert [r['rep'] for r in rs] == list(range(len(rs)))" || fail "$sig/$mode rep s
 	done
 done
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
+finish
 echo "all interrupt checks passed"
