@@ -199,11 +199,27 @@ static void legend(const struct fl_dataset *ds, const struct fl_cmp_opts *o, str
 	    o->threshold);
 }
 
+/* The formatted cells of one comparison row, shared by the text and Markdown tables. */
+struct row_cells {
+	char label[256], base[64], base_sd[64], change[64], cur[64], cur_sd[64], p[64];
+};
+
+static void row_cells(const struct fl_dataset *ds, const struct fl_cmp_row *r, struct row_cells *k)
+{
+	fl_case_label(ds, &r->c, k->label, sizeof(k->label));
+	fl_fmt_num(k->base, sizeof(k->base), r->b.median);
+	fmt_pct(k->base_sd, sizeof(k->base_sd), r->b.n ? r->b.sd_pct : NAN, false);
+	fmt_pct(k->change, sizeof(k->change), r->change_pct, true);
+	fl_fmt_num(k->cur, sizeof(k->cur), r->n.median);
+	fmt_pct(k->cur_sd, sizeof(k->cur_sd), r->n.n ? r->n.sd_pct : NAN, false);
+	fmt_p(k->p, sizeof(k->p), r);
+}
+
 void fl_cmp_text(const struct fl_dataset *ds, const struct fl_cmp_row *rows, size_t n,
 		 const struct fl_cmp_opts *o, struct fl_sbuf *out)
 {
 	int cur = -1;
-	char a[64], b[64], c[64], d[64], e[64], f[64], lab[256];
+	struct row_cells k;
 
 	legend(ds, o, out, "");
 	for (size_t i = 0; i < n; i++) {
@@ -217,14 +233,11 @@ void fl_cmp_text(const struct fl_dataset *ds, const struct fl_cmp_row *rows, siz
 			    ds->series[r->base].name, "sd%", "%change", ds->series[r->cur].name,
 			    "sd%", "p", "verdict");
 		}
+		row_cells(ds, r, &k);
 		fl_sb_printf(out, "%-10s %-14s %-10s %-10s %3d %14s %7s %9s %14s %7s %7s  %s",
-			     r->c.workload, fl_case_label(ds, &r->c, lab, sizeof(lab)), r->c.mode,
-			     r->c.placement, r->c.workers, fl_fmt_num(a, sizeof(a), r->b.median),
-			     fmt_pct(b, sizeof(b), r->b.n ? r->b.sd_pct : NAN, false),
-			     fmt_pct(c, sizeof(c), r->change_pct, true),
-			     fl_fmt_num(d, sizeof(d), r->n.median),
-			     fmt_pct(e, sizeof(e), r->n.n ? r->n.sd_pct : NAN, false),
-			     fmt_p(f, sizeof(f), r), fl_verdict_name(r->verdict));
+			     r->c.workload, k.label, r->c.mode, r->c.placement, r->c.workers,
+			     k.base, k.base_sd, k.change, k.cur, k.cur_sd, k.p,
+			     fl_verdict_name(r->verdict));
 		if (r->verdict == FL_UNDECIDED || r->verdict == FL_MISSING)
 			fl_sb_printf(out, " (%s)", r->reason);
 		fl_sb_puts(out, "\n");
@@ -235,7 +248,7 @@ void fl_cmp_markdown(const struct fl_dataset *ds, const struct fl_cmp_row *rows,
 		     const struct fl_cmp_opts *o, struct fl_sbuf *out)
 {
 	int cur = -1;
-	char a[64], b[64], c[64], d[64], e[64], f[64], lab[256];
+	struct row_cells k;
 
 	fl_sb_puts(out, "# folio-lab comparison\n\n");
 	legend(ds, o, out, "");
@@ -253,15 +266,12 @@ void fl_cmp_markdown(const struct fl_dataset *ds, const struct fl_cmp_row *rows,
 			    ds->series[r->cur].name, ds->series[r->base].name,
 			    ds->series[r->base].name, ds->series[r->cur].name);
 		}
+		row_cells(ds, r, &k);
 		fl_sb_printf(out,
 			     "| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			     r->c.workload, fl_case_label(ds, &r->c, lab, sizeof(lab)), r->c.mode,
-			     r->c.placement, r->c.workers, fl_fmt_num(a, sizeof(a), r->b.median),
-			     fmt_pct(b, sizeof(b), r->b.n ? r->b.sd_pct : NAN, false),
-			     fmt_pct(c, sizeof(c), r->change_pct, true),
-			     fl_fmt_num(d, sizeof(d), r->n.median),
-			     fmt_pct(e, sizeof(e), r->n.n ? r->n.sd_pct : NAN, false),
-			     fmt_p(f, sizeof(f), r), fl_verdict_name(r->verdict), r->reason);
+			     r->c.workload, k.label, r->c.mode, r->c.placement, r->c.workers,
+			     k.base, k.base_sd, k.change, k.cur, k.cur_sd, k.p,
+			     fl_verdict_name(r->verdict), r->reason);
 	}
 }
 
