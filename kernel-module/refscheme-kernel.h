@@ -9,6 +9,7 @@
 
 #include <linux/atomic.h>
 #include <linux/processor.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 typedef atomic_t rs_atomic_t;
@@ -39,6 +40,11 @@ static inline int rs_add_return(rs_atomic_t *v, int i)
 	return atomic_add_return(i, v);
 }
 
+static inline int rs_sub_return(rs_atomic_t *v, int i)
+{
+	return atomic_sub_return(i, v);
+}
+
 static inline bool rs_sub_and_test(rs_atomic_t *v, int i)
 {
 	return atomic_sub_and_test(i, v);
@@ -47,6 +53,11 @@ static inline bool rs_sub_and_test(rs_atomic_t *v, int i)
 static inline bool rs_try_cmpxchg(rs_atomic_t *v, int *old, int new)
 {
 	return atomic_try_cmpxchg(v, old, new);
+}
+
+static inline bool rs_try_cmpxchg_relaxed(rs_atomic_t *v, int *old, int new)
+{
+	return atomic_try_cmpxchg_relaxed(v, old, new);
 }
 
 static inline void rs_cpu_relax(void)

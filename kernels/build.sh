@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build (or reuse from the cache) the lab's guest kernels from Debian's
-# linux-source-6.12: `base` as shipped, `patched` = base + the frozen-bit port.
+# linux-source-6.12: `base` as shipped, `patched` = base + the series' v5
+# algorithm ported to 6.12, `patched-cas-put` = patched + a put that cannot
+# race (the final reference goes straight to FROZEN by a cmpxchg loop).
 #
 #   kernels/build.sh [--flavour normal|debug-vm] [--jobs N] LABEL...
 #   kernels/build.sh [--flavour F] --list
@@ -11,12 +13,18 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
 CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
 SRC_TARBALL=${FOLIO_LAB_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 SRC_PACKAGE=linux-source-6.12
-PATCH_FILE="$HERE/frozen-bit-6.12.patch"
-LABELS_ALL=(base patched)
+# Each label: the patches applied to pristine source, in order, and the label
+# whose built tree it starts from (Kbuild then rebuilds only what changed).
+LABELS_ALL=(base patched patched-cas-put)
+declare -A PATCHES=(
+	[base]=""
+	[patched]="frozen-bit-6.12.patch"
+	[patched-cas-put]="frozen-bit-6.12.patch frozen-bit-cas-put-6.12.patch"
+)
+declare -A SEED=([base]="" [patched]=base [patched-cas-put]=patched)
 
 T0=$(date +%s)
 log() { printf '[kernels %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
@@ -30,7 +38,9 @@ usage() {
 usage: kernels/build.sh [--flavour normal|debug-vm] [--jobs N] LABEL...
        kernels/build.sh [--flavour normal|debug-vm] --list
 
-LABEL: base (linux-source-6.12 as shipped) or patched (+ frozen-bit-6.12.patch).
+LABEL: base             linux-source-6.12 as shipped
+       patched          + frozen-bit-6.12.patch (the series' v5 algorithm)
+       patched-cas-put  + frozen-bit-cas-put-6.12.patch (race-free final put)
 Builds into $FOLIO_LAB_CACHE/kernels/<label>-<flavour>-<hash>/ (reused when
 present) and prints LABEL=TREE per label on stdout.
 EOF
@@ -57,10 +67,9 @@ normal | debug-vm) ;;
 esac
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, got '$jobs'"
 for l in "${labels[@]}"; do
-	case "$l" in
-	base | patched) ;;
-	*) die "unknown kernel label '$l' (base or patched; use guest/run.sh --kernel LABEL=TREE for your own trees)" ;;
-	esac
+	[ -n "${PATCHES[$l]+set}" ] ||
+		die "unknown kernel label '$l' (valid: ${LABELS_ALL[*]}; use guest/run.sh --kernel LABEL=TREE for your own trees)"
+
 done
 [ "$list" = 1 ] || [ ${#labels[@]} -gt 0 ] || { usage >&2; die "no LABEL given"; }
 
@@ -74,20 +83,22 @@ fragments() {
 	[ "$flavour" = normal ] || printf '%s\n' "$HERE/$flavour.config"
 }
 
-# Cache key: everything that decides the tree's contents.
+# Cache key: everything that decides the tree's contents: source, config
+# fragments, the patches in order, and the functions that configure and
+# patch (not the whole script, so editing its messages rebuilds nothing).
 entry_hash() {
-	local label=$1
+	local label=$1 f
 	{
 		printf 'src %s\nlabel %s\nflavour %s\n' "$(src_version)" "$label" "$flavour"
-		local f
-		for f in $(fragments) "$SELF"; do
+		for f in $(fragments); do
 			printf '== %s\n' "$(basename "$f")"
 			cat "$f"
 		done
-		if [ "$label" = patched ]; then
-			printf '== patch\n'
-			cat "$PATCH_FILE" 2>/dev/null || printf 'missing\n'
-		fi
+		for f in ${PATCHES[$label]}; do
+			printf '== patch %s\n' "$f"
+			cat "$HERE/$f" 2>/dev/null || printf 'missing\n'
+		done
+		declare -f configure apply_patches
 	} | sha256sum | cut -c1-12
 }
 
@@ -106,7 +117,11 @@ if [ "$list" = 1 ]; then
 fi
 
 [ -r "$SRC_TARBALL" ] || die "kernel source $SRC_TARBALL missing (apt-get install $SRC_PACKAGE)"
-[ ! -e "$PATCH_FILE" ] || [ -r "$PATCH_FILE" ] || die "cannot read $PATCH_FILE"
+for l in "${labels[@]}"; do
+	for f in ${PATCHES[$l]}; do
+		[ -s "$HERE/$f" ] || die "$l needs $HERE/$f"
+	done
+done
 mkdir -p "$CACHE/kernels" "$CACHE/src" || die "cannot create the cache under $CACHE"
 
 # Extract the pristine source once; a temp dir + rename keeps it all-or-nothing.
@@ -155,10 +170,17 @@ verify_config() {
 	fi
 }
 
-apply_patch() {
-	local tree=$1
-	[ -s "$PATCH_FILE" ] || die "patched needs $PATCH_FILE"
-	(cd "$tree" && patch -p1 --forward --no-backup-if-mismatch -s <"$PATCH_FILE")
+# Apply the patches of LABEL that the tree SEEDED_FROM (a label, or empty for
+# pristine source) does not have yet: the seed's patches are a prefix.
+apply_patches() {
+	local tree=$1 label=$2 seeded_from=$3 f
+	local -a want have
+	read -ra want <<<"${PATCHES[$label]}"
+	read -ra have <<<"${seeded_from:+${PATCHES[$seeded_from]}}"
+	for f in "${want[@]:${#have[@]}}"; do
+		echo "== applying $f"
+		(cd "$tree" && patch -p1 --forward --no-backup-if-mismatch -s <"$HERE/$f")
+	done
 }
 
 configure() {
@@ -204,14 +226,15 @@ build_one() {
 	trap cleanup EXIT
 	start=$(date +%s)
 
-	# patched from a copy of base's finished tree: Kbuild's dependency
+	# From a copy of the seed label's finished tree: Kbuild's dependency
 	# tracking rebuilds exactly what the patch touches (about half the work).
-	seed=""
-	if [ "$label" = patched ] && [ -f "$(entry_dir base)/.folio-lab-complete" ]; then
-		seed=$(entry_dir base)
+	seed="" seed_label=""
+	if [ -n "${SEED[$label]}" ] && [ -f "$(entry_dir "${SEED[$label]}")/.folio-lab-complete" ]; then
+		seed_label=${SEED[$label]}
+		seed=$(entry_dir "$seed_label")
 	fi
 	if [ -n "$seed" ]; then
-		log "$label ($flavour): copying base's built tree $seed"
+		log "$label ($flavour): copying $seed_label's built tree $seed"
 		cp -a "$seed" "$tmp"
 		rm -f "$tmp/.folio-lab-complete" "$tmp/folio-lab-kernel.txt" "$tmp/build.log"
 	else
@@ -227,10 +250,7 @@ build_one() {
 	set -m
 	{
 		set -e
-		if [ "$label" = patched ]; then
-			echo "== applying $PATCH_FILE"
-			apply_patch "$tmp"
-		fi
+		apply_patches "$tmp" "$label" "$seed_label"
 		if [ -z "$seed" ]; then
 			echo "== configuring: tinyconfig + $(fragments | xargs -n1 basename | tr '\n' ' ')"
 			configure "$tmp"
@@ -269,8 +289,8 @@ build_one() {
 	printf '%s=%s\n' "$label" "$final"
 }
 
-# base first: patched can then start from its objects.
-for l in base patched; do
+# In seed order: each label can then start from its seed's objects.
+for l in "${LABELS_ALL[@]}"; do
 	for want in "${labels[@]}"; do
 		if [ "$want" = "$l" ]; then
 			build_one "$l"

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
 	_Atomic int counter;
@@ -41,6 +42,11 @@ static inline int rs_add_return(rs_atomic_t *v, int i)
 	return (int)((unsigned int)atomic_fetch_add(&v->counter, i) + (unsigned int)i);
 }
 
+static inline int rs_sub_return(rs_atomic_t *v, int i)
+{
+	return (int)((unsigned int)atomic_fetch_sub(&v->counter, i) - (unsigned int)i);
+}
+
 static inline bool rs_sub_and_test(rs_atomic_t *v, int i)
 {
 	return atomic_fetch_sub(&v->counter, i) == i;
@@ -49,6 +55,12 @@ static inline bool rs_sub_and_test(rs_atomic_t *v, int i)
 static inline bool rs_try_cmpxchg(rs_atomic_t *v, int *old, int new)
 {
 	return atomic_compare_exchange_strong(&v->counter, old, new);
+}
+
+static inline bool rs_try_cmpxchg_relaxed(rs_atomic_t *v, int *old, int new)
+{
+	return atomic_compare_exchange_strong_explicit(&v->counter, old, new, memory_order_relaxed,
+						       memory_order_relaxed);
 }
 
 static inline void rs_cpu_relax(void)
