@@ -4,8 +4,11 @@
  *
  * Every worker loops try_get(get_nr) -> hold -> put(get_nr) on one shared
  * 32-bit word (or on its own word, each on its own cache lines), optionally
- * freezing the word every freeze_every iterations. This isolates the cost
- * of the atomic protocol itself from everything else the kernel does.
+ * freezing the word every freeze_every iterations; or, with mix=free-cycle,
+ * init + final put (allocation and free decision) on its own word. This
+ * isolates the cost of the atomic protocol itself from everything else the
+ * kernel does. The variants, their order and the counters all come from
+ * RS_SCHEMES()/RS_STATS(): a scheme added there runs here unchanged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,40 +18,30 @@
 #include "folio-lab/refscheme-user.h"
 #include "workload.h"
 
-enum {
-	C_GETS_OK,
-	C_GETS_FAILED,
-	C_CAS_RETRIES,
-	C_JUNK_LEFT,
-	C_GUARD_WAITS,
-	C_FREEZES_WON,
-	C_FREEZES_LOST,
-	C_FREES,
-	C_NR
-};
+/*
+ * The counters are refscheme.h's RS_STATS, in its order: counters[i] of a
+ * slot is field i of struct rs_stats (rs_stats_to_array()). The harness
+ * records every declared counter for every variant, so a record carries all
+ * of them; those outside rs_schemes[s].counters stay 0 for that scheme.
+ */
+#define ATOMICS_COUNTER(field, name, help) [RS_STAT_##field] = name,
+static const char *const atomics_counters[RS_NR_STATS + 1] = {RS_STATS(ATOMICS_COUNTER)};
+#undef ATOMICS_COUNTER
+_Static_assert(RS_NR_STATS <= FL_MAX_COUNTERS, "rs_stats must fit the harness' counters");
 
-static const char *const atomics_counters[] = {
-    [C_GETS_OK] = "gets_ok",
-    [C_GETS_FAILED] = "gets_failed",
-    [C_CAS_RETRIES] = "cas_retries",
-    [C_JUNK_LEFT] = "junk_left",
-    [C_GUARD_WAITS] = "guard_waits",
-    [C_FREEZES_WON] = "freezes_won",
-    [C_FREEZES_LOST] = "freezes_lost",
-    [C_FREES] = "frees",
-    [C_NR] = NULL,
-};
-
-/* Same names and order as rs_scheme_names, so variant_index is the scheme. */
-static const char *const atomics_variants[] = {
-    "cas-loop", "assume-one", "frozen-bit", "plain-add", NULL,
-};
+/* Names and order of RS_SCHEMES, so variant_index is the enum rs_scheme. */
+#define ATOMICS_VARIANT(ID, id, name, counters, summary) name,
+static const char *const atomics_variants[] = {RS_SCHEMES(ATOMICS_VARIANT) NULL};
+#undef ATOMICS_VARIANT
+_Static_assert(sizeof(atomics_variants) / sizeof(atomics_variants[0]) == RS_NR_SCHEMES + 1,
+	       "one variant per scheme");
 
 static const struct fl_param_doc atomics_params[] = {
     {"counter", "shared", "shared: one word for all workers; per-worker: one word each"},
     {"mix", "get-put",
-     "get-put: try_get then put; free-cycle: set the word to 1 (allocation) and put it to "
-     "zero (the free decision, with frozen-bit's extra cmpxchg); needs counter=per-worker"},
+     "get-put: try_get then put; free-cycle: init the word to one reference (allocation) "
+     "and put it (the free decision: each scheme's final put, e.g. frozen-bit's extra "
+     "cmpxchg 0 -> FROZEN); needs counter=per-worker"},
     {"hold", "0", "cpu_relax loops between a successful get and its put"},
     {"freeze_every", "0",
      "one freeze attempt at the base count every N iterations, then hold and unfreeze "
@@ -144,8 +137,8 @@ static int atomics_setup(struct fl_ctx *ctx)
 	sh->get_nr = (int)get_nr;
 	sh->base = (int)base;
 	for (unsigned int i = 0; i <= ctx->nworkers; i++) {
-		if (base)
-			rs_set(&sh->words[i].v, (int)base);
+		if (base) /* the scheme's live word: inverted-bit stores RS_LIVE | base */
+			rs_set_count(s, &sh->words[i].v, (int)base);
 		else
 			rs_set_frozen(s, &sh->words[i].v); /* a free page */
 	}
@@ -164,18 +157,12 @@ static void atomics_teardown(struct fl_ctx *ctx)
 
 static void publish(struct fl_slot *slot, uint64_t ops, const struct rs_stats *st)
 {
+	rs_u64 c[RS_NR_STATS];
+
+	rs_stats_to_array(st, c);
 	atomic_store_explicit(&slot->ops, ops, memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_GETS_OK], st->get_ok, memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_GETS_FAILED], st->get_fail, memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_CAS_RETRIES], st->cas_retries,
-			      memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_JUNK_LEFT], st->junk_left, memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_GUARD_WAITS], st->guard_waits,
-			      memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_FREEZES_WON], st->freeze_won, memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_FREEZES_LOST], st->freeze_lost,
-			      memory_order_relaxed);
-	atomic_store_explicit(&slot->counters[C_FREES], st->frees, memory_order_relaxed);
+	for (unsigned int i = 0; i < RS_NR_STATS; i++)
+		atomic_store_explicit(&slot->counters[i], c[i], memory_order_relaxed);
 }
 
 static inline __attribute__((always_inline)) void spin(uint64_t n)
@@ -239,30 +226,24 @@ static void atomics_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Ato
 	struct atomics_shared *sh = ctx->priv;
 	rs_atomic_t *v = &sh->words[sh->per_worker ? 1 + w->id : 0].v;
 
+#define ATOMICS_CASE(ID, id, name, counters, summary)                                              \
+	case RS_##ID:                                                                              \
+		atomics_loop(RS_##ID, sh, v, w->slot, stop);                                       \
+		break;
 	switch ((enum rs_scheme)ctx->variant_index) {
-	case RS_CAS_LOOP:
-		atomics_loop(RS_CAS_LOOP, sh, v, w->slot, stop);
-		break;
-	case RS_ASSUME_ONE:
-		atomics_loop(RS_ASSUME_ONE, sh, v, w->slot, stop);
-		break;
-	case RS_FROZEN_BIT:
-		atomics_loop(RS_FROZEN_BIT, sh, v, w->slot, stop);
-		break;
-	case RS_PLAIN_ADD:
-		atomics_loop(RS_PLAIN_ADD, sh, v, w->slot, stop);
-		break;
+		RS_SCHEMES(ATOMICS_CASE)
 	default:
 		fprintf(stderr, "atomics: unknown variant '%s'\n", ctx->variant);
 		w->slot->error = 1;
 		break;
 	}
+#undef ATOMICS_CASE
 }
 
 const struct fl_workload fl_workload_atomics = {
     .name = "atomics",
-    .summary = "userspace refcount schemes (cas-loop, assume-one, frozen-bit, plain-add): "
-	       "try_get/put on one shared or per-worker 32-bit word",
+    .summary = "the refcount schemes of include/folio-lab/refscheme.h (the variants below) in "
+	       "userspace: try_get/put on one shared or per-worker 32-bit word",
     .variants = atomics_variants,
     .params = atomics_params,
     .counters = atomics_counters,
