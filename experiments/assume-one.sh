@@ -36,7 +36,7 @@ plain-add is the ceiling of a get (no liveness check)." "$dir"
 			'"\(.kernel) \(.variant) \(.params.counter // .params.target)"' \
 			"$w: cmpxchg retries (total over the window, median)" .counters.cas_retries 1
 	done
-	for k in native base patched; do
+	for k in $(exp_kernels "$dir"); do
 		for c in shared per-worker; do
 			sel=".workload == \"atomics\" and .kernel == \"$k\" and .params.counter == \"$c\""
 			exp_ratio "$dir" "$sel" '.variant' frozen-bit assume-one "atomics on $k, $c counter: frozen-bit / assume-one"

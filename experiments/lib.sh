@@ -1,4 +1,5 @@
-# Helpers for the experiments' summaries (host side, sourced; needs jq).
+# Helpers of the experiments: their summaries (host side, needs jq) and,
+# at the end, their measure parts (POSIX sh, natively and in the guests).
 # Every figure is derived from DIR/samples.jsonl.
 
 # jq definitions shared by the helpers.
@@ -67,4 +68,74 @@ exp_footer() {
 # exp_text: the HTML section on stdin as plain text on stdout (for the terminal).
 exp_text() {
 	sed -e 's#</t[hd]>#  |  #g' -e 's#<h[23]>#\n## #g' -e 's/<[^>]*>//g' -e '/^[[:space:]]*$/d'
+}
+
+# ---- measure side (POSIX sh: sourced natively and in the guests, where
+# experiments/run.sh adds this file as /lab/bin/lib.sh) ----
+
+# exp_measure_init [--quick]: the harness (LAB) and the timing of every
+# measurement: window D, repetitions R, warm-up WU, worker counts WORKERS
+# (empty: the harness's default, the topology's boundaries).
+exp_measure_init() {
+	LAB=${FOLIO_LAB_BIN:-folio-lab}
+	D=2 R=5 WU=0.5 WORKERS=""
+	if [ "${1:-}" = --quick ]; then
+		D=0.3 R=2 WU=0.1 WORKERS=1,2
+	fi
+}
+
+# exp_bench ARGS...: one `folio-lab bench` with the timing above.
+exp_bench() {
+	# shellcheck disable=SC2086
+	"$LAB" bench --quiet --out "${OUT:?}" --duration "$D" --reps "$R" --warmup "$WU" \
+		${WORKERS:+--workers $WORKERS} "$@" >/dev/null
+}
+
+# exp_variants WORKLOAD NAME...: the NAMEs that WORKLOAD offers (as
+# `folio-lab list WORKLOAD` prints them), comma-separated on stdout; each
+# one it lacks is named on stderr (a module or harness that predates a
+# scheme), so the experiment measures what exists and says what it could not.
+exp_variants() {
+	_ev_w=$1
+	shift
+	_ev_have=" $("$LAB" list "$_ev_w" | sed -n 's/^ *variants://p' | sed 's/ (default)//g') "
+	_ev_out=""
+	for _ev_v in "$@"; do
+		case "$_ev_have" in
+		*" $_ev_v "*) _ev_out="${_ev_out:+$_ev_out,}$_ev_v" ;;
+		*) echo "experiment: $_ev_w has no variant '$_ev_v' here: not measured" >&2 ;;
+		esac
+	done
+	echo "$_ev_out"
+}
+
+# exp_run WORKLOAD "NAME..." ARGS...: exp_bench of those of the variants
+# that WORKLOAD offers (nothing, with a note, if it offers none of them).
+exp_run() {
+	_er_w=$1
+	# shellcheck disable=SC2086 # the names are one word each
+	_er_v=$(exp_variants "$_er_w" $2)
+	shift 2
+	if [ -z "$_er_v" ]; then
+		echo "experiment: $_er_w: none of the variants wanted here: skipped" >&2
+		return 0
+	fi
+	exp_bench --workload "$_er_w" --variant "$_er_v" "$@"
+}
+
+# exp_schemes: every scheme of refscheme.h's table, as `atomics` lists them.
+exp_schemes() {
+	"$LAB" list atomics | sed -n 's/^ *variants://p' | sed 's/ (default)//g'
+}
+
+# exp_module: true where the module's device is present (the guests).
+exp_module() {
+	[ -e /dev/folio_lab ] && return 0
+	echo "experiment: no /dev/folio_lab here: the module part runs in the guests" >&2
+	return 1
+}
+
+# exp_kernels DIR: the kernel labels of DIR's records, one a line.
+exp_kernels() {
+	jq -r '.kernel' "$1/samples.jsonl" | sort -u
 }

@@ -28,8 +28,10 @@ threads and processes, per placement." "$dir"
 	exp_table "$dir" "$sel" '"\(.kernel) \(.mode) \(.placement)"' "pread, Mops/s (median over repetitions)"
 	for mode in threads processes; do
 		for placement in compact scatter; do
-			exp_ratio "$dir" "$sel and .mode == \"$mode\" and .placement == \"$placement\"" \
-				'.kernel' patched base "Speedup patched / base, $mode, $placement"
+			for k in patched patched-cas-put; do
+				exp_ratio "$dir" "$sel and .mode == \"$mode\" and .placement == \"$placement\"" \
+					'.kernel' $k base "Speedup $k / base, $mode, $placement"
+			done
 		done
 	done
 	exp_footer

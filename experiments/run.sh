@@ -29,14 +29,15 @@ usage() {
 usage: ./run.sh experiment NAME [OPTIONS]
        ./run.sh experiment --list
 
-Runs one experiment natively and in a guest of each kernel (base and patched
-from the cache unless --kernel is given), then writes its charts, a numeric
-summary (DIR/sections/NAME.html, also printed) and the report.
+Runs one experiment natively and in a guest of each kernel (the lab's base,
+patched and patched-cas-put, built or taken from the cache, unless --kernel
+is given), then writes its charts, a numeric summary (DIR/sections/NAME.html,
+also printed) and the report.
 
 Options:
   --out DIR             results directory (default results/NAME-<UTC time>)
   --quick               shorter windows and fewer points
-  --kernel LABEL=PATH   kernel build tree(s) to use instead of base/patched
+  --kernel LABEL=PATH   kernel build tree(s) to use instead of the lab's kernels
   --no-native           skip the native part
   --no-guests           skip the guest part
   --timeout S           per-guest time limit (default 1800)
@@ -80,7 +81,11 @@ out=$(cd "$out" && pwd)
 log "$name: results in $out"
 
 if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
-	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" base patched)
+	# The labels are declared once, in kernels/build.sh (base first).
+	mapfile -t labels < <("$LAB_ROOT/kernels/build.sh" --list | cut -f1)
+	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" "${labels[@]}")
+	[ ${#labels[@]} -gt 0 ] && [ ${#kernels[@]} -eq ${#labels[@]} ] ||
+		die "kernels/build.sh returned ${#kernels[@]} trees for the labels '${labels[*]}'"
 fi
 
 if [ "$native" = 1 ]; then
@@ -91,8 +96,9 @@ if [ "$guests" = 1 ]; then
 	kargs=()
 	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
 	log "$name: guest part on ${kernels[*]%%=*}"
+	# lib.sh goes along: the measure parts source it (from /lab/bin there).
 	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" --timeout "$timeout" --out "$out" \
-		--script "$EXP_DIR/$name.sh" -- measure $quick
+		--add "$EXP_DIR/lib.sh" --script "$EXP_DIR/$name.sh" -- measure $quick
 fi
 
 log "$name: summary"

@@ -35,8 +35,9 @@ gets ARGS.  Records come back into DIR (merged with `folio-lab merge`), the
 raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
 
   --kernel LABEL=TREE  a kernel build tree (arch/x86/boot/bzImage and
-                       Module.symvers); LABEL alone (base, patched) builds or
-                       reuses the lab's kernel with kernels/build.sh
+                       Module.symvers); LABEL alone (one of the lab's kernels:
+                       base, patched, patched-cas-put; `kernels/build.sh
+                       --list`) builds or reuses it with kernels/build.sh
   --flavour F          flavour for LABEL-only kernels (normal, debug-vm)
   --accel A            auto (default: KVM only if a real test boot works), tcg, kvm
   --timeout S          per guest, seconds (default 900)
@@ -106,6 +107,15 @@ for f in "${adds[@]}"; do
 	[ -f "$f" ] || die "--add '$f': no such file"
 done
 
+# The lab's own kernel labels (base, patched, patched-cas-put): the first
+# column of `kernels/build.sh --list`, the one place they are declared.
+lab_kernel_labels() { "$LAB_ROOT/kernels/build.sh" --list | cut -f1; }
+lab_kernel_label() {
+	local l
+	for l in $(lab_kernel_labels); do [ "$l" != "$1" ] || return 0; done
+	return 1
+}
+
 # Resolve LABEL[=TREE]; check trees now, before anything is booted.
 labels=()
 trees=()
@@ -117,10 +127,8 @@ for spec in "${kernels[@]}"; do
 		[ "$l" != "$label" ] || die "kernel label '$label' given twice"
 	done
 	if [ "$spec" = "$label" ]; then
-		case "$label" in
-		base | patched) ;;
-		*) die "--kernel $label: give a tree (LABEL=TREE), or use base or patched" ;;
-		esac
+		lab_kernel_label "$label" ||
+			die "--kernel $label: give a tree (LABEL=TREE), or use one of the lab's kernels: $(lab_kernel_labels | tr '\n' ' ')"
 		tree=$("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "$label" | sed -n "s/^$label=//p")
 		[ -n "$tree" ] || die "kernels/build.sh gave no tree for $label"
 	else

@@ -10,19 +10,20 @@ usage() {
 	cat <<'EOF'
 usage: ./run.sh [main] [OPTIONS]
 
-Builds (or reuses from the cache) the base and patched kernels, runs the
-default suite natively and inside a QEMU guest of each kernel, compares the
-kernels, draws the charts and writes the report. Everything lands in one
-results directory.
+Builds (or reuses from the cache) the lab's kernels (base, patched: the
+series' v5 algorithm, patched-cas-put: patched with a race-free final put),
+runs the default suite natively and inside a QEMU guest of each kernel,
+compares patched and patched-cas-put against base, draws the charts and
+writes the report. Everything lands in one results directory.
 
 Options:
   --quick               smoke run: short windows, workers 1,2, pread and module
   --out DIR             results directory (default results/main-<UTC time>)
   --kernel LABEL=PATH   a kernel build tree to test (bzImage + Module.symvers);
-                        repeatable; replaces the built-in base/patched pair
+                        repeatable; replaces the built-in kernels
   --baseline LABEL      label the others are compared with (default: base,
                         or the first --kernel)
-  --debug-vm            use the CONFIG_DEBUG_VM flavour of the built-in pair
+  --debug-vm            use the CONFIG_DEBUG_VM flavour of the built-in kernels
   --workloads LIST      comma-separated workloads for the suites
   --workers LIST        worker counts (default: topology boundaries)
   --duration S          measured window per repetition
@@ -74,9 +75,14 @@ log "results directory: $out"
 elapsed() { echo "$(( $(date +%s) - start ))s"; }
 
 if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
-	log "kernels: base and patched ($flavour flavour) from linux-source-6.12 (cached)"
-	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" base patched)
-	[ ${#kernels[@]} -eq 2 ] || die "kernel build did not return two trees"
+	# The labels are declared once, in kernels/build.sh (base first).
+	mapfile -t labels < <("$LAB_ROOT/kernels/build.sh" --list | cut -f1)
+	[ ${#labels[@]} -gt 0 ] || die "kernels/build.sh --list gave no labels"
+	log "kernels: ${labels[*]} ($flavour flavour) from linux-source-6.12 (cached)"
+	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "${labels[@]}")
+	[ ${#kernels[@]} -eq ${#labels[@]} ] ||
+		die "kernel build returned ${#kernels[@]} trees for ${#labels[@]} labels (${labels[*]})"
+	: "${baseline:=base}"
 fi
 if [ -z "$baseline" ]; then
 	if [ ${#kernels[@]} -gt 0 ]; then baseline=${kernels[0]%%=*}; else baseline=native; fi
