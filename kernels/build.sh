@@ -18,13 +18,17 @@ SRC_TARBALL=${FOLIO_LAB_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 SRC_PACKAGE=linux-source-6.12
 # Each label: the patches applied to pristine source, in order, and the label
 # whose built tree it starts from (Kbuild then rebuilds only what changed).
-LABELS_ALL=(base patched patched-cas-put)
+LABELS_ALL=(base patched patched-cas-put patched-broken)
 declare -A PATCHES=(
 	[base]=""
 	[patched]="frozen-bit-6.12.patch"
 	[patched-cas-put]="frozen-bit-6.12.patch frozen-bit-cas-put-6.12.patch"
+	[patched-broken]="frozen-bit-6.12.patch test-broken-freed-zero-6.12.patch"
 )
-declare -A SEED=([base]="" [patched]=base [patched-cas-put]=patched)
+declare -A SEED=([base]="" [patched]=base [patched-cas-put]=patched [patched-broken]=patched)
+# Test-only labels: built on request, never listed by --list (the lab's
+# default set, which the main job and the guest tests take from there).
+declare -A TEST_ONLY=([patched-broken]=1)
 
 T0=$(date +%s)
 log() { printf '[kernels %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
@@ -41,6 +45,8 @@ usage: kernels/build.sh [--flavour normal|debug-vm] [--jobs N] LABEL...
 LABEL: base             linux-source-6.12 as shipped
        patched          + frozen-bit-6.12.patch (the series' v5 algorithm)
        patched-cas-put  + frozen-bit-cas-put-6.12.patch (race-free final put)
+       patched-broken   TEST ONLY: patched + test-broken-freed-zero-6.12.patch
+                        (freed pages back to plain 0; the KUnit suite fails)
 Builds into $FOLIO_LAB_CACHE/kernels/<label>-<flavour>-<hash>/ (reused when
 present) and prints LABEL=TREE per label on stdout.
 EOF
@@ -106,6 +112,7 @@ entry_dir() { printf '%s/kernels/%s-%s-%s' "$CACHE" "$1" "$flavour" "$(entry_has
 
 if [ "$list" = 1 ]; then
 	for l in "${LABELS_ALL[@]}"; do
+		[ -z "${TEST_ONLY[$l]:-}" ] || continue
 		d=$(entry_dir "$l")
 		if [ -f "$d/.folio-lab-complete" ]; then
 			printf '%s\t%s\t%s\n' "$l" "$flavour" "$d"
