@@ -5,6 +5,12 @@ target_link_libraries(test_refscheme PRIVATE Threads::Threads)
 add_test(NAME workloads-refscheme COMMAND test_refscheme)
 set_tests_properties(workloads-refscheme PROPERTIES LABELS unit TIMEOUT 120)
 
+# The v4 put-path race, forced step by step on the scheme copies.
+add_executable(test_put_race ${CMAKE_CURRENT_LIST_DIR}/test_put_race.c)
+target_link_libraries(test_put_race PRIVATE Threads::Threads)
+add_test(NAME test_put_race COMMAND test_put_race)
+set_tests_properties(test_put_race PROPERTIES LABELS unit TIMEOUT 60)
+
 # Each workload through the real binary: records well formed, counters sane.
 foreach(wl atomics pread uring-read fault handoff)
   add_test(NAME workloads-records-${wl}
