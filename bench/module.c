@@ -9,6 +9,10 @@
  * and issues one RUN: the kernel times the warm-up and the window itself
  * (FL_WL_SELF_TIMED), so worker starts are aligned by the harness's gate and
  * the window is measured with ktime_get_ns() in the kernel.
+ *
+ * The variants are "kernel" (the real folio API) and then every scheme of
+ * refscheme.h's RS_SCHEMES, in its order (the uapi's variant - 1 is enum
+ * rs_scheme); the counters are its RS_STATS, under their names.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +23,16 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "folio-lab/refscheme-user.h"
 #include "folio-lab/uapi.h"
 #include "workload.h"
 
-static const char *const module_variants[] = {
-    [FOLIO_LAB_VARIANT_KERNEL] = "kernel",	   [FOLIO_LAB_VARIANT_CAS_LOOP] = "cas-loop",
-    [FOLIO_LAB_VARIANT_ASSUME_ONE] = "assume-one", [FOLIO_LAB_VARIANT_FROZEN_BIT] = "frozen-bit",
-    [FOLIO_LAB_VARIANT_PLAIN_ADD] = "plain-add",   [FOLIO_LAB_NR_VARIANTS] = NULL,
-};
+#define MODULE_VARIANT(ID, id, name, counters, summary) [FOLIO_LAB_VARIANT_##ID] = name,
+/* NULL-terminated: [FOLIO_LAB_NR_VARIANTS] stays NULL. */
+static const char *const module_variants[FOLIO_LAB_NR_VARIANTS + 1] = {
+    [FOLIO_LAB_VARIANT_KERNEL] = "kernel", RS_SCHEMES(MODULE_VARIANT)};
+#undef MODULE_VARIANT
+_Static_assert(FOLIO_LAB_NR_VARIANTS == RS_NR_SCHEMES + 1, "uapi variants: kernel + RS_SCHEMES");
 
 static const char *const mix_names[] = {
     [FOLIO_LAB_MIX_TRYGET_PUT] = "tryget-put",
@@ -40,21 +46,11 @@ static const char *const target_names[] = {
     [FOLIO_LAB_TARGET_PER_WORKER] = "per-worker",
 };
 
-enum {
-	C_GETS_OK,
-	C_GETS_FAILED,
-	C_FREEZES_WON,
-	C_FREEZES_LOST,
-	C_CAS_RETRIES,
-	C_JUNK_LEFT,
-	C_GUARD_WAITS,
-	C_FREES,
-};
-
-static const char *const module_counters[] = {
-    "gets_ok",	 "gets_failed", "freezes_won", "freezes_lost", "cas_retries",
-    "junk_left", "guard_waits", "frees",       NULL,
-};
+/* counters[i] of a slot is field i of struct rs_stats, as in atomics. */
+#define MODULE_COUNTER(field, name, help) [RS_STAT_##field] = name,
+static const char *const module_counters[RS_NR_STATS + 1] = {RS_STATS(MODULE_COUNTER)};
+#undef MODULE_COUNTER
+_Static_assert(RS_NR_STATS <= FL_MAX_COUNTERS, "rs_stats must fit the harness' counters");
 
 static const struct fl_param_doc module_params[] = {
     {"mix", "tryget-put",
@@ -283,14 +279,15 @@ static void module_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atom
 		return;
 	}
 	fl_count(&w->slot->ops, r.iters);
-	fl_count(&w->slot->counters[C_GETS_OK], r.gets_ok);
-	fl_count(&w->slot->counters[C_GETS_FAILED], r.gets_failed);
-	fl_count(&w->slot->counters[C_FREEZES_WON], r.freezes_won);
-	fl_count(&w->slot->counters[C_FREEZES_LOST], r.freezes_lost);
-	fl_count(&w->slot->counters[C_CAS_RETRIES], r.cas_retries);
-	fl_count(&w->slot->counters[C_JUNK_LEFT], r.junk_left);
-	fl_count(&w->slot->counters[C_GUARD_WAITS], r.guard_waits);
-	fl_count(&w->slot->counters[C_FREES], r.frees);
+	fl_count(&w->slot->counters[RS_STAT_get_ok], r.gets_ok);
+	fl_count(&w->slot->counters[RS_STAT_get_fail], r.gets_failed);
+	fl_count(&w->slot->counters[RS_STAT_cas_retries], r.cas_retries);
+	fl_count(&w->slot->counters[RS_STAT_junk_left], r.junk_left);
+	fl_count(&w->slot->counters[RS_STAT_guard_resets], r.guard_resets);
+	fl_count(&w->slot->counters[RS_STAT_frees], r.frees);
+	fl_count(&w->slot->counters[RS_STAT_free_races], r.free_races);
+	fl_count(&w->slot->counters[RS_STAT_freeze_won], r.freezes_won);
+	fl_count(&w->slot->counters[RS_STAT_freeze_lost], r.freezes_lost);
 	w->slot->elapsed_ns = r.elapsed_ns;
 }
 

@@ -4,7 +4,9 @@
  * hammers their refcounts from the calling thread, with the real folio API
  * or with in-module copies of the refcount schemes (refscheme.h), so the
  * schemes can be compared inside one kernel. The ABI is
- * include/folio-lab/uapi.h; docs/readme-module.md describes it for users.
+ * include/folio-lab/uapi.h; README.md ("The kernel module") describes it
+ * for users. Every scheme of refscheme.h's RS_SCHEMES table is a variant
+ * here; the per-variant code below is generated from that table.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 
@@ -52,11 +55,14 @@
 struct fl_counter {
 	rs_atomic_t ref;
 	/*
-	 * RUNs using ref: > 0 shared users, -1 one free-cycle RUN, whose
-	 * blind rs_init() stores would wreck anyone else's counts. Touched
-	 * only at the start and end of a RUN, never in its loop.
+	 * Under fl_claim_lock, touched only at the start and end of a RUN,
+	 * never in its loop. users: RUNs using ref, > 0 shared users, -1 one
+	 * free-cycle RUN, whose blind rs_init() stores would wreck anyone
+	 * else's counts. scheme: the enum rs_scheme whose encoding ref holds
+	 * (inverted-bit's live counts carry bit 31, the others' do not).
 	 */
-	atomic_t users;
+	int users;
+	int scheme;
 } __aligned(128);
 
 struct fl_setup {
@@ -69,11 +75,20 @@ struct fl_setup {
 	struct fl_counter *ctrs;
 };
 
-/* In-module variants map onto refscheme.h's schemes by offset. */
-static_assert(FOLIO_LAB_VARIANT_CAS_LOOP - 1 == RS_CAS_LOOP);
-static_assert(FOLIO_LAB_VARIANT_ASSUME_ONE - 1 == RS_ASSUME_ONE);
-static_assert(FOLIO_LAB_VARIANT_FROZEN_BIT - 1 == RS_FROZEN_BIT);
-static_assert(FOLIO_LAB_VARIANT_PLAIN_ADD - 1 == RS_PLAIN_ADD);
+/*
+ * In-module variants map onto refscheme.h's schemes by offset: variant - 1
+ * is enum rs_scheme, and the uapi names each table line
+ * FOLIO_LAB_VARIANT_<ID> (checked where the loops are generated).
+ */
+static_assert(RS_NR_SCHEMES + 1 == FOLIO_LAB_NR_VARIANTS);
+
+/* Fixed-size uapi structures, each a multiple of 8 bytes. */
+static_assert(sizeof(struct folio_lab_info) % 8 == 0);
+static_assert(sizeof(struct folio_lab_setup) % 8 == 0);
+static_assert(sizeof(struct folio_lab_run) % 8 == 0);
+
+static const char *const fl_scheme_names[FOLIO_LAB_NR_SCHEMES] =
+	FOLIO_LAB_SCHEME_NAMES;
 
 /* What one RUN does, resolved from struct folio_lab_run and the setup. */
 struct fl_run_ctx {
@@ -91,34 +106,87 @@ struct fl_run_ctx {
 static DECLARE_RWSEM(fl_rwsem);
 static struct fl_setup *fl_cur;
 
+/* Claims of private counters (fl_claim()), at the start and end of RUNs. */
+static DEFINE_SPINLOCK(fl_claim_lock);
+
 static u32 fl_scheme = FOLIO_LAB_SCHEME_UNKNOWN;
 static u32 fl_frozen_raw;
+static u32 fl_failed_get_raw;
+
+/* Bit 31 of the raw word: PAGEREF_FROZEN_BIT in the series. */
+#define FL_RAW_FROZEN (1U << 31)
 
 /*
- * Find the kernel's scheme by behaviour: freeze a private folio and look at
- * the raw counter. A speculative getter from the page's previous life may
- * hold it for a moment, hence the retries with fresh folios.
+ * What one probe saw: freeze, a failed try-get, unfreeze. Returns
+ * the scheme, or UNKNOWN when the words fit none (a speculative getter
+ * from the folio's previous life may have added to it meanwhile).
+ */
+static u32 fl_classify(u32 frozen, u32 failed_get, u32 unfrozen)
+{
+	if (unfrozen != 1)
+		return FOLIO_LAB_SCHEME_UNKNOWN;
+	if (frozen == 0 && failed_get == 0)
+		return FOLIO_LAB_SCHEME_ZERO;
+	if (frozen != FL_RAW_FROZEN)
+		return FOLIO_LAB_SCHEME_UNKNOWN;
+	if (failed_get == FL_RAW_FROZEN)
+		return FOLIO_LAB_SCHEME_FROZEN_BIT_UNDO;
+	if (failed_get != FL_RAW_FROZEN + 1)
+		return FOLIO_LAB_SCHEME_UNKNOWN;
+	/*
+	 * v5's put (dec-and-test, then cmpxchg 0 -> FROZEN) and the race-free
+	 * one (count -> FROZEN by a cmpxchg loop) leave the same words behind
+	 * in a single thread: what tells them apart is only whether a reviving
+	 * getter can slip in between, which one probe cannot show. So the
+	 * macro the cas-put patch defines in <linux/page_ref.h> decides.
+	 */
+#ifdef PAGEREF_CAS_PUT
+	return FOLIO_LAB_SCHEME_FROZEN_BIT_CAS_PUT;
+#else
+	return FOLIO_LAB_SCHEME_FROZEN_BIT;
+#endif
+}
+
+/*
+ * Find the kernel's scheme by behaviour on a private folio: freeze it and
+ * read the raw word; try a get, which must fail, and read it again (v5
+ * leaves its increment, the RFC undid it); unfreeze, which must restore
+ * the count whatever junk is there. A speculative getter from the page's
+ * previous life may hold it or add to it for a moment, hence the retries
+ * with fresh folios.
  */
 static void fl_probe_scheme(void)
 {
 	struct folio *folio;
+	u32 unfrozen;
+	bool got;
 	int i;
 
 	for (i = 0; i < FL_PROBE_TRIES; i++) {
 		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, 0);
 		if (!folio)
 			return;
-		if (folio_ref_freeze(folio, 1)) {
-			fl_frozen_raw = (u32)atomic_read(&folio->_refcount);
-			folio_ref_unfreeze(folio, 1);
+		if (!folio_ref_freeze(folio, 1)) {
 			folio_put(folio);
-			if (fl_frozen_raw == 0)
-				fl_scheme = FOLIO_LAB_SCHEME_ZERO;
-			else if (fl_frozen_raw & (1U << 31))
-				fl_scheme = FOLIO_LAB_SCHEME_FROZEN_BIT;
-			return;
+			continue;
 		}
+		fl_frozen_raw = (u32)atomic_read(&folio->_refcount);
+		got = folio_try_get(folio);
+		fl_failed_get_raw = (u32)atomic_read(&folio->_refcount);
+		if (got) {
+			/* A get on a frozen folio: nothing here can be trusted. */
+			pr_err("folio_try_get() succeeded on a frozen folio (raw %#x)\n",
+			       fl_failed_get_raw);
+			fl_scheme = FOLIO_LAB_SCHEME_UNKNOWN;
+			return; /* leak it rather than free a folio in that state */
+		}
+		folio_ref_unfreeze(folio, 1);
+		unfrozen = (u32)atomic_read(&folio->_refcount);
 		folio_put(folio);
+		fl_scheme = fl_classify(fl_frozen_raw, fl_failed_get_raw,
+					unfrozen);
+		if (fl_scheme != FOLIO_LAB_SCHEME_UNKNOWN)
+			return;
 	}
 }
 
@@ -170,11 +238,13 @@ static int fl_destroy(struct fl_setup *s)
 	for (i = 0; i < s->nr_folios; i++) {
 		struct folio *folio = s->folios[i];
 		int count = folio_ref_count(folio);
-		int priv = atomic_read(&s->ctrs[i].ref);
+		int scheme = s->ctrs[i].scheme;
+		int priv = rs_read(&s->ctrs[i].ref);
+		int want = rs_live_word(scheme, s->base_refs);
 
-		if (priv != s->base_refs) {
-			pr_err("folio %u: private counter %#x, expected %d\n",
-			       i, priv, s->base_refs);
+		if (priv != want) {
+			pr_err("folio %u: private counter %#x (%s), expected %#x\n",
+			       i, priv, rs_schemes[scheme].name, want);
 			ret = -EUCLEAN;
 		}
 		if (count != s->base_refs) {
@@ -263,7 +333,9 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 		/* The allocator handed it out with one reference. */
 		if (a.base_refs > 1)
 			folio_ref_add(folio, a.base_refs - 1);
-		rs_set(&s->ctrs[s->nr_folios].ref, a.base_refs);
+		s->ctrs[s->nr_folios].scheme = RS_CAS_LOOP;
+		rs_set_count(RS_CAS_LOOP, &s->ctrs[s->nr_folios].ref,
+			     a.base_refs);
 		s->folios[s->nr_folios++] = folio;
 	}
 
@@ -464,7 +536,13 @@ static __always_inline int fl_loop(const struct fl_run_ctx *c, int variant,
 	return ret;
 }
 
-/* One copy of the loop per variant, so the variant switch is compiled out. */
+typedef int (*fl_loop_fn)(const struct fl_run_ctx *c, u64 deadline,
+			  u64 max_iters, struct rs_stats *st, u64 *iters);
+
+/*
+ * One copy of the loop per variant, so the variant switch is compiled out:
+ * fl_loop_kernel() and one fl_loop_<id>() per RS_SCHEMES line.
+ */
 static noinline int fl_loop_kernel(const struct fl_run_ctx *c, u64 deadline,
 				   u64 max_iters, struct rs_stats *st,
 				   u64 *iters)
@@ -472,44 +550,26 @@ static noinline int fl_loop_kernel(const struct fl_run_ctx *c, u64 deadline,
 	return fl_loop(c, FOLIO_LAB_VARIANT_KERNEL, deadline, max_iters, st, iters);
 }
 
-static noinline int fl_loop_cas_loop(const struct fl_run_ctx *c, u64 deadline,
-				     u64 max_iters, struct rs_stats *st,
-				     u64 *iters)
-{
-	return fl_loop(c, FOLIO_LAB_VARIANT_CAS_LOOP, deadline, max_iters, st, iters);
+#define FL_LOOP_FN(ID, id, ...)						\
+static noinline int fl_loop_##id(const struct fl_run_ctx *c, u64 deadline, \
+				 u64 max_iters, struct rs_stats *st,	\
+				 u64 *iters)				\
+{									\
+	static_assert(RS_##ID + 1 == FOLIO_LAB_VARIANT_##ID);		\
+	return fl_loop(c, FOLIO_LAB_VARIANT_##ID, deadline, max_iters,	\
+		       st, iters);					\
 }
+RS_SCHEMES(FL_LOOP_FN)
+#undef FL_LOOP_FN
 
-static noinline int fl_loop_assume_one(const struct fl_run_ctx *c, u64 deadline,
-				       u64 max_iters, struct rs_stats *st,
-				       u64 *iters)
-{
-	return fl_loop(c, FOLIO_LAB_VARIANT_ASSUME_ONE, deadline, max_iters, st, iters);
-}
-
-static noinline int fl_loop_frozen_bit(const struct fl_run_ctx *c, u64 deadline,
-				       u64 max_iters, struct rs_stats *st,
-				       u64 *iters)
-{
-	return fl_loop(c, FOLIO_LAB_VARIANT_FROZEN_BIT, deadline, max_iters, st, iters);
-}
-
-static noinline int fl_loop_plain_add(const struct fl_run_ctx *c, u64 deadline,
-				      u64 max_iters, struct rs_stats *st,
-				      u64 *iters)
-{
-	return fl_loop(c, FOLIO_LAB_VARIANT_PLAIN_ADD, deadline, max_iters, st, iters);
-}
-
-typedef int (*fl_loop_fn)(const struct fl_run_ctx *c, u64 deadline,
-			  u64 max_iters, struct rs_stats *st, u64 *iters);
-
+#define FL_LOOP_ENTRY(ID, id, ...) \
+	[FOLIO_LAB_VARIANT_##ID] = fl_loop_##id,
 static const fl_loop_fn fl_loops[FOLIO_LAB_NR_VARIANTS] = {
 	[FOLIO_LAB_VARIANT_KERNEL] = fl_loop_kernel,
-	[FOLIO_LAB_VARIANT_CAS_LOOP] = fl_loop_cas_loop,
-	[FOLIO_LAB_VARIANT_ASSUME_ONE] = fl_loop_assume_one,
-	[FOLIO_LAB_VARIANT_FROZEN_BIT] = fl_loop_frozen_bit,
-	[FOLIO_LAB_VARIANT_PLAIN_ADD] = fl_loop_plain_add,
+	RS_SCHEMES(FL_LOOP_ENTRY)
 };
+
+#undef FL_LOOP_ENTRY
 
 static int fl_validate_run(const struct folio_lab_run *a)
 {
@@ -543,24 +603,51 @@ static int fl_validate_run(const struct folio_lab_run *a)
 
 /*
  * An in-module scheme's RUN claims its private counter: a free-cycle RUN
- * needs it alone, RUNs of the other mixes share it with each other.
+ * needs it alone, RUNs of the other mixes share it with each other as long
+ * as their schemes encode a live count alike. A counter nobody uses is
+ * re-encoded for the claiming scheme (rs_set_count()) if it holds its
+ * previous scheme's base_refs; any other value is left for TEARDOWN to
+ * report.
  */
-static int fl_claim(struct fl_counter *ctr, unsigned int mix)
+static int fl_claim(struct fl_counter *ctr, int scheme, unsigned int mix,
+		    int base_refs)
 {
-	if (mix == FOLIO_LAB_MIX_FREE_CYCLE)
-		return atomic_cmpxchg(&ctr->users, 0, -1) ? -EBUSY : 0;
-	return atomic_inc_unless_negative(&ctr->users) ? 0 : -EBUSY;
+	bool alike;
+	int old, ret = 0;
+
+	spin_lock(&fl_claim_lock);
+	old = ctr->scheme;
+	alike = rs_live_word(old, base_refs) == rs_live_word(scheme, base_refs);
+	if (ctr->users < 0 || (ctr->users > 0 &&
+			       (mix == FOLIO_LAB_MIX_FREE_CYCLE || !alike))) {
+		ret = -EBUSY;
+	} else {
+		if (!ctr->users && !alike &&
+		    rs_read(&ctr->ref) == rs_live_word(old, base_refs))
+			rs_set_count(scheme, &ctr->ref, base_refs);
+		if (!ctr->users)
+			ctr->scheme = scheme;
+		ctr->users = mix == FOLIO_LAB_MIX_FREE_CYCLE ? -1 :
+			ctr->users + 1;
+	}
+	spin_unlock(&fl_claim_lock);
+	return ret;
 }
 
 static void fl_unclaim(struct fl_counter *ctr, unsigned int mix, int base_refs)
 {
+	spin_lock(&fl_claim_lock);
 	if (mix != FOLIO_LAB_MIX_FREE_CYCLE) {
-		atomic_dec(&ctr->users);
-		return;
+		ctr->users--;
+	} else {
+		/*
+		 * The last put left it frozen (or 0): back to base_refs
+		 * live references for TEARDOWN's check.
+		 */
+		rs_set_count(ctr->scheme, &ctr->ref, base_refs);
+		ctr->users = 0;
 	}
-	/* The last put left 0 or FROZEN: back to base for TEARDOWN's check. */
-	rs_set(&ctr->ref, base_refs);
-	atomic_set_release(&ctr->users, 0);
+	spin_unlock(&fl_claim_lock);
 }
 
 /*
@@ -594,7 +681,8 @@ static int fl_ioctl_run(struct file *file, void __user *uarg)
 	idx = a.target == FOLIO_LAB_TARGET_SHARED ? 0 :
 		a.worker_id % fl_cur->nr_folios;
 	if (a.variant != FOLIO_LAB_VARIANT_KERNEL) {
-		ret = fl_claim(&fl_cur->ctrs[idx], a.mix);
+		ret = fl_claim(&fl_cur->ctrs[idx], a.variant - 1, a.mix,
+			       fl_cur->base_refs);
 		if (ret)
 			goto out_unlock;
 		ctr = &fl_cur->ctrs[idx];
@@ -633,9 +721,10 @@ out_copy:
 	a.freezes_lost = st.freeze_lost;
 	a.cas_retries = st.cas_retries;
 	a.junk_left = st.junk_left;
-	a.guard_waits = st.guard_waits;
+	a.guard_resets = st.guard_resets;
 	a.frees = st.frees;
-	memset(a.reserved_out, 0, sizeof(a.reserved_out));
+	a.free_races = st.free_races;
+	a.reserved_out = 0;
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
 out_unlock:
@@ -653,6 +742,7 @@ static int fl_ioctl_info(void __user *uarg)
 	info.page_size = PAGE_SIZE;
 	info.kernel_scheme = fl_scheme;
 	info.frozen_raw = fl_frozen_raw;
+	info.failed_get_raw = fl_failed_get_raw;
 	info.nr_variants = FOLIO_LAB_NR_VARIANTS;
 	info.nr_online_nodes = num_online_nodes();
 	down_read(&fl_rwsem);
@@ -727,10 +817,8 @@ static struct miscdevice fl_misc = {
 static int __init fl_init(void)
 {
 	fl_probe_scheme();
-	pr_info("kernel refcount scheme %s (raw frozen value %#x)\n",
-		fl_scheme == FOLIO_LAB_SCHEME_ZERO ? "zero" :
-		fl_scheme == FOLIO_LAB_SCHEME_FROZEN_BIT ? "frozen-bit" :
-		"unknown", fl_frozen_raw);
+	pr_info("kernel refcount scheme %s (raw frozen %#x, after a failed get %#x)\n",
+		fl_scheme_names[fl_scheme], fl_frozen_raw, fl_failed_get_raw);
 	return misc_register(&fl_misc);
 }
 

@@ -43,17 +43,26 @@ ls -d /sys/devices/system/node/node[0-9]* | wc -l >"$OUT/nodes.txt"
 SUITE
 }
 
-# check_probe FILE base|patched: the raw refcount words match the scheme.
+# check_probe FILE base|patched|patched-cas-put: the raw refcount words
+# match the scheme. patched (v5): frozen is 0x80000000 and a failed get
+# leaves its increment there (0x80000001) until the unfreeze; the final put
+# ends at FROZEN. patched-cas-put shows the same words (a single thread
+# cannot tell the two puts apart) and headers defining PAGEREF_CAS_PUT.
 check_probe() {
 	local f=$1 want=$2 line
+	local frozen_bit='live=0x1 frozen=0x80000000 count_frozen=0 try_get=0 after_try_get=0x80000001 after_final_put=0x80000000'
 	line=$(cat "$f") || fail "no probe output $f"
 	echo "probe ($want): $line"
 	case "$want" in
 	base)
-		grep -Eq 'live=0x1 frozen=(0|0x0) count_frozen=0 try_get=0 after_try_get=(0|0x0) after_final_put=(0|0x0)$' "$f" ||
+		grep -Eq 'live=0x1 frozen=(0|0x0) count_frozen=0 try_get=0 after_try_get=(0|0x0) after_final_put=(0|0x0) cas_put=0$' "$f" ||
 			fail "base kernel should freeze to raw 0: $line" ;;
 	patched)
-		grep -Eq 'live=0x1 frozen=0x80000000 count_frozen=0 try_get=0 after_try_get=0x80000000 after_final_put=0x80000000$' "$f" ||
-			fail "patched kernel should freeze to raw 0x80000000, leave no junk and freeze on the final put: $line" ;;
+		grep -Eq "$frozen_bit cas_put=0\$" "$f" ||
+			fail "patched kernel should freeze to raw 0x80000000, leave a failed get's junk (0x80000001) and freeze on the final put: $line" ;;
+	patched-cas-put)
+		grep -Eq "$frozen_bit cas_put=1\$" "$f" ||
+			fail "patched-cas-put kernel should behave as patched and define PAGEREF_CAS_PUT: $line" ;;
+	*) fail "check_probe: unknown kernel '$want' (base, patched, patched-cas-put)" ;;
 	esac
 }

@@ -3,15 +3,18 @@
  * In-guest test of folio_lab.ko through its ABI (include/folio-lab/uapi.h).
  * Built static so it can be dropped into a busybox initramfs.
  *
- *   test_module_abi [--expect zero|frozen-bit|any] [--threads N]
- *                   [--rmmod] [--ko PATH]
+ *   test_module_abi [--expect SCHEME|any] [--threads N] [--rmmod] [--ko PATH]
  *
- * Checks INFO, every malformed-input errno, SETUP ownership, each variant x
- * mix x target on 1 and N pinned threads (counts must return to base: the
- * TEARDOWN after each returns 0), the free-cycle mix (per-worker only, one
- * free per iteration, a counter one free-cycle RUN at a time), EINTR with
- * partial results, kill -9 of an owner mid-RUN (device reusable, no pages
- * leaked), and module unload.
+ * SCHEME: zero, frozen-bit, frozen-bit-undo or frozen-bit-cas-put (INFO's
+ * kernel_scheme names). Checks INFO (the scheme and the raw words behind
+ * it), every malformed-input errno, SETUP ownership, each variant (kernel
+ * and every scheme of refscheme.h's table) x mix x target on 1 and N pinned
+ * threads (counts must return to base: the TEARDOWN after each returns 0;
+ * only the counters the scheme declares may move), the free-cycle mix
+ * (per-worker only, one free per iteration, a counter one free-cycle RUN at
+ * a time), counters shared only by schemes that encode a count alike,
+ * EINTR with partial results, kill -9 of an owner mid-RUN (device reusable,
+ * no pages leaked), and module unload.
  * Prints "N passed, M failed"; exit 0 only if nothing failed, 77 when the
  * device is missing (not in a guest with the module loaded).
  */
@@ -34,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "folio-lab/refscheme-user.h"
 #include "folio-lab/uapi.h"
 
 static unsigned int passed, failed;
@@ -54,8 +58,12 @@ static void check(bool ok, const char *fmt, ...)
 		failed++;
 }
 
-static const char *const variant_names[] = {"kernel", "cas-loop", "assume-one", "frozen-bit",
-					    "plain-add"};
+#define VARIANT_NAME(ID, id, name, counters, summary) [FOLIO_LAB_VARIANT_##ID] = name,
+static const char *const variant_names[FOLIO_LAB_NR_VARIANTS] = {
+    [FOLIO_LAB_VARIANT_KERNEL] = "kernel", RS_SCHEMES(VARIANT_NAME)};
+#undef VARIANT_NAME
+_Static_assert(FOLIO_LAB_NR_VARIANTS == RS_NR_SCHEMES + 1, "uapi variants: kernel + RS_SCHEMES");
+static const char *const scheme_names[FOLIO_LAB_NR_SCHEMES] = FOLIO_LAB_SCHEME_NAMES;
 static const char *const mix_names[] = {"tryget-put", "get-put", "freezer", "free-cycle"};
 static const char *const target_names[] = {"shared", "per-worker"};
 
@@ -153,23 +161,39 @@ static void test_info(int fd, const char *expect)
 	      "INFO release '%.64s' == uname -r '%s'", info.release, u.release);
 	for (int i = 0; i < 4; i++)
 		reserved_zero &= info.reserved[i] == 0;
-	check(reserved_zero && info.reserved0 == 0, "INFO reserved fields zero");
+	check(reserved_zero, "INFO reserved fields zero");
 
-	if (info.kernel_scheme == FOLIO_LAB_SCHEME_ZERO)
-		check(info.frozen_raw == 0, "zero scheme: frozen raw value 0 (%#x)",
-		      info.frozen_raw);
-	else if (info.kernel_scheme == FOLIO_LAB_SCHEME_FROZEN_BIT)
-		check(info.frozen_raw & 0x80000000u, "frozen-bit scheme: raw %#x has bit 31",
-		      info.frozen_raw);
-	if (strcmp(expect, "any") != 0) {
-		uint32_t want = strcmp(expect, "zero") == 0 ? FOLIO_LAB_SCHEME_ZERO
-							    : FOLIO_LAB_SCHEME_FROZEN_BIT;
+	/* The raw words behind the scheme INFO names. */
+	const char *name =
+	    info.kernel_scheme < FOLIO_LAB_NR_SCHEMES ? scheme_names[info.kernel_scheme] : "?";
+	uint32_t want_frozen = 0x80000000u, want_failed = 0x80000001u;
 
-		check(info.kernel_scheme == want, "kernel scheme %u is the expected %s (%u)",
-		      info.kernel_scheme, expect, want);
+	switch (info.kernel_scheme) {
+	case FOLIO_LAB_SCHEME_ZERO:
+		want_frozen = want_failed = 0;
+		break;
+	case FOLIO_LAB_SCHEME_FROZEN_BIT_UNDO:
+		want_failed = 0x80000000u;
+		break;
+	case FOLIO_LAB_SCHEME_FROZEN_BIT:
+	case FOLIO_LAB_SCHEME_FROZEN_BIT_CAS_PUT:
+		break;
+	default:
+		check(false, "INFO kernel_scheme %u (%s) is a known scheme", info.kernel_scheme,
+		      name);
 	}
-	printf("# kernel %s, scheme %u, frozen raw %#x, %u node(s), %d cpu(s)\n", info.release,
-	       info.kernel_scheme, info.frozen_raw, info.nr_online_nodes, nr_cpus);
+	if (info.kernel_scheme != FOLIO_LAB_SCHEME_UNKNOWN &&
+	    info.kernel_scheme < FOLIO_LAB_NR_SCHEMES)
+		check(info.frozen_raw == want_frozen && info.failed_get_raw == want_failed,
+		      "%s: raw word %#x frozen (want %#x), %#x after a failed get (want %#x)", name,
+		      info.frozen_raw, want_frozen, info.failed_get_raw, want_failed);
+	if (strcmp(expect, "any") != 0)
+		check(strcmp(name, expect) == 0, "kernel scheme %u (%s) is the expected %s",
+		      info.kernel_scheme, name, expect);
+	printf("# kernel %s, scheme %s, frozen raw %#x, after a failed get %#x, %u node(s), %d "
+	       "cpu(s)\n",
+	       info.release, name, info.frozen_raw, info.failed_get_raw, info.nr_online_nodes,
+	       nr_cpus);
 }
 
 /* ---- malformed input ---- */
@@ -335,12 +359,12 @@ static int run_threads(const struct folio_lab_run *r, int nthreads, struct folio
 		sum->freezes_lost += w[i].r.freezes_lost;
 		sum->cas_retries += w[i].r.cas_retries;
 		sum->junk_left += w[i].r.junk_left;
-		sum->guard_waits += w[i].r.guard_waits;
+		sum->guard_resets += w[i].r.guard_resets;
 		sum->frees += w[i].r.frees;
+		sum->free_races += w[i].r.free_races;
 		if (w[i].r.elapsed_ns > sum->elapsed_ns)
 			sum->elapsed_ns = w[i].r.elapsed_ns;
-		for (int k = 0; k < 2; k++)
-			*reserved_zero &= w[i].r.reserved_out[k] == 0;
+		*reserved_zero &= w[i].r.reserved_out == 0;
 	}
 	return err;
 }
@@ -383,16 +407,49 @@ static void test_one(int fd, uint32_t variant, uint32_t mix, uint32_t target, in
 	}
 	if (variant == FOLIO_LAB_VARIANT_KERNEL || nthreads == 1)
 		ok = ok && t.cas_retries == 0;
-	if (variant != FOLIO_LAB_VARIANT_FROZEN_BIT)
-		ok = ok && t.junk_left == 0 && t.guard_waits == 0;
-	/* base_refs >= 1: only the free cycle ever drops a last reference. */
+	/* Only the counters a scheme declares can move; the kernel has none of its own. */
+	unsigned int mask = variant == FOLIO_LAB_VARIANT_KERNEL ? RS_C_PLAIN | RS_C(get_fail)
+								: rs_schemes[variant - 1].counters;
+	const struct {
+		unsigned int bit;
+		uint64_t v;
+	} moved[] = {
+	    {RS_C(get_fail), t.gets_failed},
+	    {RS_C(cas_retries), t.cas_retries},
+	    {RS_C(junk_left), t.junk_left},
+	    {RS_C(guard_resets), t.guard_resets},
+	    {RS_C(frees), t.frees},
+	    {RS_C(free_races), t.free_races},
+	    {RS_C(freeze_won), t.freezes_won},
+	    {RS_C(freeze_lost), t.freezes_lost},
+	};
+	for (size_t k = 0; k < sizeof(moved) / sizeof(moved[0]); k++)
+		if (!(mask & moved[k].bit))
+			ok = ok && moved[k].v == 0;
+	/*
+	 * Every failed get of a scheme that leaves junk left it or reset the
+	 * word; the RFC's undo takes most of it back. Far from 2^30, no reset.
+	 */
+	if (variant != FOLIO_LAB_VARIANT_KERNEL && (mask & RS_C(junk_left))) {
+		if (variant == FOLIO_LAB_VARIANT_FROZEN_BIT_UNDO)
+			ok = ok && t.junk_left <= t.gets_failed;
+		else
+			ok = ok && t.junk_left == t.gets_failed;
+		ok = ok && t.guard_resets == 0;
+	}
+	/*
+	 * base_refs >= 1: only the free cycle ever drops a last reference,
+	 * and alone on its counter no getter can revive it.
+	 */
 	if (mix != FOLIO_LAB_MIX_FREE_CYCLE)
 		ok = ok && t.frees == 0;
+	ok = ok && t.free_races == 0;
 	check(ok,
 	      "%s: %s; iters %" PRIu64 " ok %" PRIu64 " failed %" PRIu64 " frz %" PRIu64 "/%" PRIu64
-	      " retries %" PRIu64 " junk %" PRIu64 " frees %" PRIu64 " %.1f ns/iter",
+	      " retries %" PRIu64 " junk %" PRIu64 " resets %" PRIu64 " frees %" PRIu64
+	      " races %" PRIu64 " %.1f ns/iter",
 	      name, e ? strerror(e) : "ran", t.iters, t.gets_ok, t.gets_failed, t.freezes_won,
-	      t.freezes_lost, t.cas_retries, t.junk_left, t.frees,
+	      t.freezes_lost, t.cas_retries, t.junk_left, t.guard_resets, t.frees, t.free_races,
 	      t.iters ? (double)t.elapsed_ns / (double)(t.iters / (uint64_t)nthreads) : 0.0);
 	e = ioc(fd, FOLIO_LAB_IOC_TEARDOWN, NULL);
 	check(e == 0, "%s: counts back at base (TEARDOWN %s)", name, e ? strerror(e) : "0");
@@ -413,8 +470,9 @@ static void test_matrix(int fd, int nthreads)
 			}
 		}
 	/* GUP-pin-sized gets and several base references. */
-	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS - 1; v++)
-		test_one(fd, v, FOLIO_LAB_MIX_FREEZER, 0, nthreads, 3, 1024, 5000);
+	for (uint32_t v = 0; v < FOLIO_LAB_NR_VARIANTS; v++)
+		if (v != FOLIO_LAB_VARIANT_PLAIN_ADD)
+			test_one(fd, v, FOLIO_LAB_MIX_FREEZER, 0, nthreads, 3, 1024, 5000);
 }
 
 /* A timed RUN: the window is at least what was asked for. */
@@ -547,6 +605,11 @@ static void test_free_cycle(int fd, int nthreads)
 	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
 	check(e == 0 && r.iters == 100, "tryget-put RUNs share a counter (%s)",
 	      e ? strerror(e) : "ok");
+	/* inverted-bit's live counts carry bit 31: it cannot share with frozen-bit. */
+	r = free_cycle_args(FOLIO_LAB_VARIANT_INVERTED_BIT, FOLIO_LAB_MIX_TRYGET_PUT, 1);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == EBUSY, "inverted-bit RUN on a counter frozen-bit uses -> EBUSY (got %s)",
+	      strerror(e));
 	r = free_cycle_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREE_CYCLE, 0);
 	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
 	check(e == 0 && r.frees == 100,
@@ -568,6 +631,13 @@ static void test_free_cycle(int fd, int nthreads)
 	check(w[1].err == EINTR && w[1].r.iters > 0,
 	      "tryget-put beside it -> EINTR (%s, %" PRIu64 " iters in %" PRIu64 " ns)",
 	      strerror(w[1].err), w[1].r.iters, w[1].r.elapsed_ns);
+	/* Idle, the counter takes inverted-bit's encoding, and back again. */
+	r = free_cycle_args(FOLIO_LAB_VARIANT_INVERTED_BIT, FOLIO_LAB_MIX_FREEZER, 1);
+	e = ioc(fd, FOLIO_LAB_IOC_RUN, &r);
+	check(e == 0 && r.iters == 100 && r.gets_ok == 100 && r.freezes_won == 10,
+	      "inverted-bit freezer on the idle counter (%s, %" PRIu64 " gets, %" PRIu64
+	      " freezes won)",
+	      e ? strerror(e) : "ok", r.gets_ok, r.freezes_won);
 	/* Both claims went with their RUNs: either counter cycles again. */
 	for (uint32_t i = 0; i < 2; i++) {
 		r = free_cycle_args(FOLIO_LAB_VARIANT_FROZEN_BIT, FOLIO_LAB_MIX_FREE_CYCLE, i);
@@ -677,8 +747,8 @@ static void test_rmmod(const char *ko)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: test_module_abi [--expect zero|frozen-bit|any] [--threads N] "
-		   "[--nodes N] [--rmmod] [--ko PATH]\n");
+	fprintf(f, "usage: test_module_abi [--expect zero|frozen-bit|frozen-bit-undo|"
+		   "frozen-bit-cas-put|any] [--threads N] [--nodes N] [--rmmod] [--ko PATH]\n");
 }
 
 int main(int argc, char **argv)
@@ -691,9 +761,12 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) {
-			expect = argv[++i];
-			if (strcmp(expect, "zero") && strcmp(expect, "frozen-bit") &&
-			    strcmp(expect, "any")) {
+			bool known = strcmp(argv[++i], "any") == 0;
+
+			expect = argv[i];
+			for (int k = 1; k < FOLIO_LAB_NR_SCHEMES; k++)
+				known |= strcmp(expect, scheme_names[k]) == 0;
+			if (!known) {
 				fprintf(stderr, "test_module_abi: bad --expect '%s'\n", expect);
 				return 2;
 			}

@@ -3,7 +3,14 @@
  * folio-lab refprobe: tells which page refcount scheme the running kernel
  * uses, by driving a private page through freeze, a failed speculative get
  * and a final put, and printing the raw _refcount word after each step.
- * Base kernels show 0 for frozen/freed; the frozen-bit port shows 0x80000000.
+ * Base kernels show 0 for frozen/freed; the frozen-bit port shows 0x80000000,
+ * and after the failed get 0x80000001: as in v1-v5 of the series, a failed
+ * get leaves its increment ("junk") on the frozen word until the unfreeze
+ * (the RFC took it back with a cmpxchg: 0x80000000 again). cas_put says
+ * whether the headers define PAGEREF_CAS_PUT (kernels/frozen-bit-cas-put-
+ * 6.12.patch: the final put goes count -> FROZEN by a cmpxchg loop); the
+ * words here are the same either way, since only a concurrent reviving
+ * getter could tell the two puts apart.
  */
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -18,6 +25,11 @@ static int __init refprobe_init(void)
 {
 	struct page *page = alloc_page(GFP_KERNEL);
 	int live, frozen, after_get, count_frozen, zero;
+#ifdef PAGEREF_CAS_PUT
+	int cas_put = 1;
+#else
+	int cas_put = 0;
+#endif
 	bool got;
 
 	if (!page)
@@ -29,7 +41,7 @@ static int __init refprobe_init(void)
 	}
 	frozen = raw(page);
 	count_frozen = page_ref_count(page);
-	/* Must fail and leave no junk behind. */
+	/* Must fail; v5 leaves its junk behind, the unfreeze erases it. */
 	got = get_page_unless_zero(page);
 	after_get = raw(page);
 	page_ref_unfreeze(page, 1);
@@ -44,8 +56,8 @@ static int __init refprobe_init(void)
 	init_page_count(page);
 	__free_page(page);
 
-	pr_info("folio-lab-refprobe: live=%#x frozen=%#x count_frozen=%d try_get=%d after_try_get=%#x after_final_put=%#x\n",
-		live, frozen, count_frozen, got, after_get, zero);
+	pr_info("folio-lab-refprobe: live=%#x frozen=%#x count_frozen=%d try_get=%d after_try_get=%#x after_final_put=%#x cas_put=%d\n",
+		live, frozen, count_frozen, got, after_get, zero, cas_put);
 	return 0;
 }
 

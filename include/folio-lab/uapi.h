@@ -13,8 +13,16 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* 2: MIX_FREE_CYCLE and the frees out field (1 had neither). */
-#define FOLIO_LAB_ABI_VERSION 2
+/*
+ * 3: the variants are KERNEL then every scheme of refscheme.h's RS_SCHEMES
+ *    (7: frozen-bit is now v5, plus frozen-bit-undo, frozen-bit-cas-put and
+ *    inverted-bit); out field guard_waits renamed guard_resets, free_races
+ *    taken from reserved_out[0] (one reserved_out left); INFO's reserved0 became failed_get_raw and
+ *    kernel_scheme tells frozen-bit, frozen-bit-undo and frozen-bit-cas-put
+ *    apart. Sizes unchanged.
+ * 2: MIX_FREE_CYCLE and the frees out field (1 had neither).
+ */
+#define FOLIO_LAB_ABI_VERSION 3
 #define FOLIO_LAB_DEVICE "/dev/folio_lab"
 
 /* Limits the module enforces (-EINVAL past them). */
@@ -25,19 +33,47 @@
 #define FOLIO_LAB_MAX_ITERATIONS (1ULL << 40)
 #define FOLIO_LAB_MAX_GET_NR 65536
 
-/* What the running kernel's folio refcount does, found by behaviour. */
+/*
+ * What the running kernel's folio refcount does, found by behaviour at
+ * module load on a private folio: folio_ref_freeze(f, 1), then a
+ * folio_try_get() that must fail, then folio_ref_unfreeze(f, 1).
+ */
 enum folio_lab_scheme {
 	FOLIO_LAB_SCHEME_UNKNOWN = 0,
-	FOLIO_LAB_SCHEME_ZERO = 1,	 /* frozen reads 0 in the raw _refcount */
-	FOLIO_LAB_SCHEME_FROZEN_BIT = 2, /* frozen sets bit 31 */
+	/* frozen reads 0 in the raw _refcount: today's kernels */
+	FOLIO_LAB_SCHEME_ZERO = 1,
+	/*
+	 * frozen is bit 31 and the failed get left its increment on the word
+	 * (FROZEN + 1): the series v1-v5 (refscheme.h "frozen-bit")
+	 */
+	FOLIO_LAB_SCHEME_FROZEN_BIT = 2,
+	/* frozen is bit 31, the failed get put it back to FROZEN: the RFC */
+	FOLIO_LAB_SCHEME_FROZEN_BIT_UNDO = 3,
+	/*
+	 * behaves as FROZEN_BIT and the headers the module was built against
+	 * define PAGEREF_CAS_PUT (kernels/frozen-bit-cas-put-6.12.patch): the
+	 * final put goes count -> FROZEN by a cmpxchg loop. Which put a
+	 * kernel has cannot be seen from one thread, so this one is known at
+	 * compile time: build the module against the kernel it runs on.
+	 */
+	FOLIO_LAB_SCHEME_FROZEN_BIT_CAS_PUT = 4,
+	FOLIO_LAB_NR_SCHEMES
 };
+
+/* Names of enum folio_lab_scheme, in its order (records' kernel_scheme). */
+#define FOLIO_LAB_SCHEME_NAMES \
+	{ "unknown", "zero", "frozen-bit", "frozen-bit-undo", "frozen-bit-cas-put" }
 
 /*
  * What a RUN hammers. KERNEL is the real folio API on the shared folios;
  * the rest are the in-module copies of include/folio-lab/refscheme.h on a
- * private counter, one per shared folio, each on its own cache line.
- * Names (CLI, records, plots): "kernel", "cas-loop", "assume-one",
- * "frozen-bit", "plain-add".
+ * private counter, one per shared folio, each on its own cache line, in
+ * RS_SCHEMES order: variant - 1 is enum rs_scheme, and the names (CLI,
+ * records, plots) are "kernel", then rs_schemes[].name: "cas-loop",
+ * "assume-one", "frozen-bit", "plain-add", "frozen-bit-undo",
+ * "frozen-bit-cas-put", "inverted-bit". A scheme appended to RS_SCHEMES
+ * needs its line here, FOLIO_LAB_VARIANT_<its ID>, or the module does not
+ * build; nothing else in the module changes.
  */
 enum folio_lab_variant {
 	FOLIO_LAB_VARIANT_KERNEL = 0,
@@ -45,6 +81,9 @@ enum folio_lab_variant {
 	FOLIO_LAB_VARIANT_ASSUME_ONE = 2,
 	FOLIO_LAB_VARIANT_FROZEN_BIT = 3,
 	FOLIO_LAB_VARIANT_PLAIN_ADD = 4,
+	FOLIO_LAB_VARIANT_FROZEN_BIT_UNDO = 5,
+	FOLIO_LAB_VARIANT_FROZEN_BIT_CAS_PUT = 6,
+	FOLIO_LAB_VARIANT_INVERTED_BIT = 7,
 	FOLIO_LAB_NR_VARIANTS
 };
 
@@ -85,7 +124,12 @@ struct folio_lab_info {
 	__u32 nr_variants;	/* FOLIO_LAB_NR_VARIANTS */
 	__u32 nr_online_nodes;
 	__u32 setup_active;	/* 1 while a SETUP is in place */
-	__u32 reserved0;
+	/*
+	 * raw _refcount after a folio_try_get() that failed on the frozen
+	 * folio: 0 (zero), FROZEN + 1 (frozen-bit: the junk stays), FROZEN
+	 * (frozen-bit-undo)
+	 */
+	__u32 failed_get_raw;
 	char release[64];	/* utsname()->release, NUL-terminated */
 	__u64 reserved[4];
 };
@@ -126,12 +170,18 @@ struct folio_lab_run {
 	__u64 gets_failed;
 	__u64 freezes_won;
 	__u64 freezes_lost;
-	__u64 cas_retries;	/* in-module schemes only; 0 for KERNEL */
-	__u64 junk_left;	/* frozen-bit: undo lost a race */
-	__u64 guard_waits;	/* frozen-bit: hit the junk guard */
+	/*
+	 * The rest of refscheme.h's RS_STATS, under its names; in-module
+	 * schemes only (0 for KERNEL), and only those in the scheme's
+	 * rs_schemes[].counters can be nonzero.
+	 */
+	__u64 cas_retries;	/* failed cmpxchg attempts, on every path */
+	__u64 junk_left;	/* failed gets whose increment stayed on the word */
+	__u64 guard_resets;	/* failed gets that reset the word at the 2^30 limit */
 	__u64 elapsed_ns;
 	__u64 frees;		/* final puts that freed; 0 but for MIX_FREE_CYCLE */
-	__u64 reserved_out[2];
+	__u64 free_races;	/* final puts whose freeze lost to a reviving getter */
+	__u64 reserved_out;
 };
 
 #define FOLIO_LAB_IOC_MAGIC 0xF0
