@@ -34,6 +34,20 @@ head -c 100 /dev/zero >small
 one=(--workers 1)
 
 refuse "no variant 'nope'" --workload atomics --variant nope "${one[@]}"
+# ... and the refusal lists the valid ones: every scheme of refscheme.h.
+variants=$("$lab" list atomics | sed -n 's/^ *variants: //p' | sed 's/ (default)//')
+[ "$(echo $variants | wc -w)" -eq 7 ] || {
+	echo "FAIL: atomics lists $(echo $variants | wc -w) variants, not the 7 schemes: $variants"
+	failures=$((failures + 1))
+}
+listed=$(grep -m1 "variants of atomics:" log | sed 's/.*variants of atomics://' | tr ' ' '\n')
+for v in $variants; do
+	grep -qx -- "$v" <<<"$listed" || {
+		echo "FAIL: the refusal does not list variant $v: $(cat log)"
+		failures=$((failures + 1))
+	}
+done
+refuse "no variant 'frozen-bit-nope'" --workload atomics --variant cas-loop,frozen-bit-nope "${one[@]}"
 refuse "no option 'bogus'" --workload atomics --opt bogus=1 "${one[@]}"
 refuse "counter=both" --workload atomics --opt counter=both "${one[@]}"
 refuse "mix=get" --workload atomics --opt mix=get "${one[@]}"

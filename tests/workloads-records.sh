@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One workload through `folio-lab bench`: duration 0.2 s, reps 1, workers 1
+# One workload through `folio-lab bench`: duration 0.2 s (atomics: 0.1 s,
+# each run covers its seven schemes), reps 1, workers 1
 # and 2, both modes where allowed; every record must be well formed
 # (docs/internals.md), with ops > 0, one per_worker_ops entry per worker,
 # every counter the workload declares, and counters that make sense.
@@ -17,6 +18,8 @@ cd "$tmp"
 
 nproc=$(nproc)
 workers=1,2
+duration=0.2
+[ "$wl" != atomics ] || duration=0.1 # 7 variants x 2 worker counts per run
 [ "$nproc" -ge 2 ] || workers=1
 shm_before=$(ls /dev/shm | grep -c "^folio-lab-" || true)
 
@@ -27,7 +30,7 @@ counters_json=$(printf '%s\n' $counters | jq -R . | jq -s -c .)
 run() { # run OUT ARGS...: one bench, stderr kept for the message
 	local out=$1
 	shift
-	if ! "$lab" bench --workload "$wl" --duration 0.2 --warmup 0.05 --reps 1 \
+	if ! "$lab" bench --workload "$wl" --duration "$duration" --warmup 0.05 --reps 1 \
 		--out "$out" --quiet "$@" >"$out.log" 2>&1; then
 		if [ "$wl" = uring-read ] && grep -q "io_uring unavailable" "$out.log"; then
 			skip "$(grep -m1 'io_uring unavailable' "$out.log")"
@@ -74,31 +77,82 @@ each() { # each DIR JQ_CONDITION MESSAGE
 nw=$(echo "$workers" | tr ',' '\n' | wc -l)
 case "$wl" in
 atomics)
+	# One record per scheme of refscheme.h (the variants `list` shows) and worker count.
+	variants=$("$lab" list atomics | sed -n 's/^ *variants: //p' | sed 's/ (default)//')
+	nvar=$(echo $variants | wc -w)
+	[ "$nvar" -eq 7 ] || fail "expected the seven schemes of refscheme.h, got: $variants"
+	[ "$counters" = "gets_ok gets_failed cas_retries junk_left guard_resets frees free_races freezes_won freezes_lost" ] ||
+		fail "counters are not RS_STATS: $counters"
+	# The counters that cannot move for a scheme (rs_schemes[].counters)
+	# stay 0 in every record; a scheme this list does not know fails.
+	never='{"cas-loop": ["junk_left", "guard_resets", "free_races"],
+		"assume-one": ["junk_left", "guard_resets", "free_races"],
+		"plain-add": ["gets_failed", "cas_retries", "junk_left", "guard_resets", "free_races"],
+		"frozen-bit": [], "frozen-bit-undo": [], "inverted-bit": [],
+		"frozen-bit-cas-put": ["free_races"]}'
+	masks() { # masks DIR
+		jq -e -s --argjson never "$never" 'map(. as $r | $never[$r.variant] as $n |
+			($n != null) and ($n | all(. as $k | $r.counters[$k] == 0))) | all' \
+			"$1/samples.jsonl" >/dev/null ||
+			fail "$1: a counter moved outside its scheme's mask: $(jq -c '[.variant, .counters]' "$1/samples.jsonl")"
+	}
+	# Counters and ops are published together every 64 iterations.
+	slack='(128 * .workers)'
 	for mode in threads processes; do
 		run r-$mode --mode "$mode" --variant all --workers "$workers"
-		check_common r-$mode $((4 * nw))
+		check_common r-$mode $((nvar * nw))
+		masks r-$mode
 		# Nothing frozen, base held: every get succeeds, nobody frees.
-		each r-$mode '.counters.gets_ok > 0 and .counters.gets_failed == 0 and
-			.counters.frees == 0' "gets on a live word"
+		each r-$mode ".counters.gets_ok > 0 and .counters.gets_failed == 0 and
+			.counters.frees == 0 and .counters.free_races == 0 and
+			.counters.junk_left == 0 and .counters.guard_resets == 0 and
+			((.counters.gets_ok - .ops) | fabs) <= $slack" "gets on a live word"
 	done
+	[ "$(jq -s -c 'map(.variant) | unique | length' r-threads/samples.jsonl)" = "$nvar" ] ||
+		fail "not one record per variant: $(jq -s -c 'map(.variant)' r-threads/samples.jsonl)"
 	# A free page (base=0): every checked get fails, plain-add's "succeed".
+	# frozen-bit, -cas-put, inverted-bit: each failed get leaves junk or
+	# resets it at 2^30 (2^20 gets of 1024); frozen-bit-undo: one worker's
+	# undo always takes.
 	run r-free --variant all --workers "$workers" --opt base=0 --opt get_nr=1024
-	check_common r-free $((4 * nw))
-	each r-free 'if .variant == "plain-add" then .counters.gets_ok > 0
-		else .counters.gets_ok == 0 and .counters.gets_failed > 0 end' "gets on a free page"
+	check_common r-free $((nvar * nw))
+	masks r-free
+	each r-free "if .variant == \"plain-add\" then .counters.gets_ok > 0
+		else .counters.gets_ok == 0 and .counters.gets_failed > 0 and .counters.frees == 0
+		and ((.counters.gets_failed - .ops) | fabs) <= $slack end" "gets on a free page"
+	each r-free "if (.variant == \"frozen-bit\" or .variant == \"frozen-bit-cas-put\" or
+			.variant == \"inverted-bit\") then
+			((.counters.junk_left + .counters.guard_resets - .counters.gets_failed) | fabs)
+				<= $slack and .counters.junk_left > 0 and
+			(.counters.gets_failed < 2 * 1048576 * .workers or .counters.guard_resets > 0)
+		elif .variant == \"frozen-bit-undo\" then
+			.counters.junk_left + .counters.guard_resets <= .counters.gets_failed + $slack and
+			(.workers > 1 or .counters.junk_left == 0)
+		else .counters.junk_left == 0 end" "junk on a free page"
 	# Freezes on per-worker words always win; plain-add takes none.
 	run r-freeze --variant all --workers "$workers" --opt counter=per-worker \
 		--opt freeze_every=16 --opt hold=4
-	check_common r-freeze $((4 * nw))
-	each r-freeze 'if .variant == "plain-add" then .counters.freezes_won == 0
-		else .counters.freezes_won > 0 and .counters.freezes_lost == 0 end' \
-		"freezes on private words"
+	check_common r-freeze $((nvar * nw))
+	masks r-freeze
+	each r-freeze 'if .variant == "plain-add" then .counters.freezes_won == 0 and
+			.counters.freezes_lost == 0
+		else .counters.freezes_won > 0 and .counters.freezes_lost == 0 end and
+		.counters.gets_failed == 0 and .counters.frees == 0' "freezes on private words"
 	each r-freeze '.params.counter == "per-worker" and .params.freeze_every == "16"' \
 		"params recorded"
-	# free-cycle: every op is one allocation and one final put that frees.
+	# GUP-sized gets on a word with base references: the count stays far from bit 31.
+	run r-pin --variant all --workers "$workers" --opt get_nr=1024 --opt base=3
+	check_common r-pin $((nvar * nw))
+	masks r-pin
+	each r-pin '.counters.gets_ok > 0 and .counters.gets_failed == 0 and .counters.frees == 0' \
+		"pins on a live word"
+	# free-cycle: every op is one allocation and one final put that frees,
+	# for every scheme, and nobody else is there to race it.
 	run r-cycle --variant all --workers "$workers" --opt counter=per-worker --opt mix=free-cycle
-	check_common r-cycle $((4 * nw))
-	each r-cycle '.counters.frees == .ops and .counters.gets_failed == 0' "every cycle frees once"
+	check_common r-cycle $((nvar * nw))
+	masks r-cycle
+	each r-cycle "((.counters.frees - .ops) | fabs) <= $slack and .counters.gets_failed == 0 and
+		.counters.free_races == 0 and .counters.cas_retries == 0" "every cycle frees once"
 	;;
 pread | uring-read)
 	for mode in threads processes; do
