@@ -89,48 +89,6 @@ fragments() {
 	[ "$flavour" = normal ] || printf '%s\n' "$HERE/$flavour.config"
 }
 
-# Cache key: everything that decides the tree's contents: source, config
-# fragments, the patches in order, and the functions that configure and
-# patch (not the whole script, so editing its messages rebuilds nothing).
-entry_hash() {
-	local label=$1 f
-	{
-		printf 'src %s\nlabel %s\nflavour %s\n' "$(src_version)" "$label" "$flavour"
-		for f in $(fragments); do
-			printf '== %s\n' "$(basename "$f")"
-			cat "$f"
-		done
-		for f in ${PATCHES[$label]}; do
-			printf '== patch %s\n' "$f"
-			cat "$HERE/$f" 2>/dev/null || printf 'missing\n'
-		done
-		declare -f configure apply_patches
-	} | sha256sum | cut -c1-12
-}
-
-entry_dir() { printf '%s/kernels/%s-%s-%s' "$CACHE" "$1" "$flavour" "$(entry_hash "$1")"; }
-
-if [ "$list" = 1 ]; then
-	for l in "${LABELS_ALL[@]}"; do
-		[ -z "${TEST_ONLY[$l]:-}" ] || continue
-		d=$(entry_dir "$l")
-		if [ -f "$d/.folio-lab-complete" ]; then
-			printf '%s\t%s\t%s\n' "$l" "$flavour" "$d"
-		else
-			printf '%s\t%s\t(not built: %s)\n' "$l" "$flavour" "$d"
-		fi
-	done
-	exit 0
-fi
-
-[ -r "$SRC_TARBALL" ] || die "kernel source $SRC_TARBALL missing (apt-get install $SRC_PACKAGE)"
-for l in "${labels[@]}"; do
-	for f in ${PATCHES[$l]}; do
-		[ -s "$HERE/$f" ] || die "$l needs $HERE/$f"
-	done
-done
-mkdir -p "$CACHE/kernels" "$CACHE/src" || die "cannot create the cache under $CACHE"
-
 # Extract the pristine source once; a temp dir + rename keeps it all-or-nothing.
 pristine_src() {
 	local dir="$CACHE/src/$SRC_PACKAGE-$(src_version)"
@@ -198,6 +156,48 @@ configure() {
 	make -C "$tree" -s olddefconfig
 	verify_config "$tree"
 }
+
+# Cache key: everything that decides the tree's contents: source, config
+# fragments, the patches in order, and the functions that configure and
+# patch (not the whole script, so editing its messages rebuilds nothing).
+entry_hash() {
+	local label=$1 f
+	{
+		printf 'src %s\nlabel %s\nflavour %s\n' "$(src_version)" "$label" "$flavour"
+		for f in $(fragments); do
+			printf '== %s\n' "$(basename "$f")"
+			cat "$f"
+		done
+		for f in ${PATCHES[$label]}; do
+			printf '== patch %s\n' "$f"
+			cat "$HERE/$f" 2>/dev/null || printf 'missing\n'
+		done
+		declare -f configure apply_patches
+	} | sha256sum | cut -c1-12
+}
+
+entry_dir() { printf '%s/kernels/%s-%s-%s' "$CACHE" "$1" "$flavour" "$(entry_hash "$1")"; }
+
+if [ "$list" = 1 ]; then
+	for l in "${LABELS_ALL[@]}"; do
+		[ -z "${TEST_ONLY[$l]:-}" ] || continue
+		d=$(entry_dir "$l")
+		if [ -f "$d/.folio-lab-complete" ]; then
+			printf '%s\t%s\t%s\n' "$l" "$flavour" "$d"
+		else
+			printf '%s\t%s\t(not built: %s)\n' "$l" "$flavour" "$d"
+		fi
+	done
+	exit 0
+fi
+
+[ -r "$SRC_TARBALL" ] || die "kernel source $SRC_TARBALL missing (apt-get install $SRC_PACKAGE)"
+for l in "${labels[@]}"; do
+	for f in ${PATCHES[$l]}; do
+		[ -s "$HERE/$f" ] || die "$l needs $HERE/$f"
+	done
+done
+mkdir -p "$CACHE/kernels" "$CACHE/src" || die "cannot create the cache under $CACHE"
 
 # An interrupted build leaves no half entry and no stray make behind.
 TMP_TREE="" MAKE_PID=""
