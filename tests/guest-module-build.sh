@@ -25,7 +25,8 @@ if [ ! -f "$cp_dir/scripts/checkpatch.pl" ] && [ -f "$TARBALL" ]; then
 	mv "$cp_dir.tmp" "$cp_dir"
 fi
 if [ -f "$cp_dir/scripts/checkpatch.pl" ]; then
-	for f in "$ROOT"/kernel-module/*.c "$ROOT"/kernel-module/*.h "$ROOT"/include/folio-lab/refscheme.h "$ROOT"/include/folio-lab/uapi.h; do
+	for f in "$ROOT"/kernel-module/*.c "$ROOT"/kernel-module/*.h "$ROOT"/include/folio-lab/refscheme.h \
+		"$ROOT"/include/folio-lab/uapi.h "$ROOT"/guest/probe/refprobe.c; do
 		if perl "$cp_dir/scripts/checkpatch.pl" --no-tree -q -f "$f"; then
 			echo "ok   - checkpatch clean: ${f#"$ROOT"/}"
 		else

@@ -10,8 +10,8 @@ add_test(NAME module_build
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module-build.sh ${CMAKE_BINARY_DIR}/module-build-test)
 set_tests_properties(module_build PROPERTIES LABELS "module" TIMEOUT 900 SKIP_RETURN_CODE 77)
 
-# Boots base, patched and patched debug-vm guests: the ABI test and the
-# `module` workload through folio-lab in each.
+# Boots base, patched, patched-cas-put (a small run) and patched debug-vm
+# guests: the ABI test and the `module` workload through folio-lab in each.
 add_test(NAME module_guest
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module.sh
     --abi-test $<TARGET_FILE:test_module_abi>
