@@ -892,7 +892,7 @@ static void test_one_free(enum rs_scheme s)
  * here: test_put_race forces it).
  */
 #define REVIVE_LIVES  10000
-#define REVIVE_MAX_NS 2000000000ull
+#define REVIVE_MAX_NS 1000000000ull
 #define REVIVE_WANTED 20
 
 struct revive {
@@ -1007,9 +1007,9 @@ static void test_revive(enum rs_scheme s)
 	CHECK(lives > 100);
 	check_counters(s, &r->sum);
 	/* How often the race was hit says how much this run proved. */
-	printf("revive %s: %ld lives, %llu getter refs, %llu last puts lost to a revival\n",
+	printf("revive %s: %ld lives, %llu getter refs, %llu last puts lost to a revival, %.2f s\n",
 	       name_of(s), lives, (unsigned long long)r->sum.get_ok,
-	       (unsigned long long)r->sum.free_races);
+	       (unsigned long long)r->sum.free_races, (double)(now_ns() - t0) / 1e9);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	passed++;
