@@ -64,6 +64,11 @@ static const char *const variant_names[FOLIO_LAB_NR_VARIANTS] = {
 #undef VARIANT_NAME
 _Static_assert(FOLIO_LAB_NR_VARIANTS == RS_NR_SCHEMES + 1, "uapi variants: kernel + RS_SCHEMES");
 static const char *const scheme_names[FOLIO_LAB_NR_SCHEMES] = FOLIO_LAB_SCHEME_NAMES;
+
+/* ABI 3 kept every structure's size: new fields came out of reserved ones. */
+_Static_assert(sizeof(struct folio_lab_info) == 128, "struct folio_lab_info size");
+_Static_assert(sizeof(struct folio_lab_setup) == 40, "struct folio_lab_setup size");
+_Static_assert(sizeof(struct folio_lab_run) == 168, "struct folio_lab_run size");
 static const char *const mix_names[] = {"tryget-put", "get-put", "freezer", "free-cycle"};
 static const char *const target_names[] = {"shared", "per-worker"};
 
