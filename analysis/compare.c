@@ -23,24 +23,42 @@ static void usage(FILE *f)
 	       "\n"
 	       "  compare BASE NEW...          each NEW results directory against BASE\n"
 	       "  compare --baseline LABEL DIR every kernel label of DIR against LABEL\n"
+	       "  headline ...                 compare, printing only the headline\n"
+	       "  table DIR                    medians (or ratios) per row x workers\n"
 	       "  export-csv DIR               all records as DIR/samples.csv\n"
-	       "  plotdata DIR                 chart data for plots/plot.sh (DIR/plots-data/)\n"
-	       "  report DIR                   DIR/report.html (charts, provenance, verdicts)\n"
+	       "  plotdata DIR                 chart data (DIR/plots-data/)\n"
+	       "  plot DIR                     chart data and charts (DIR/charts/, gnuplot)\n"
+	       "  report DIR                   DIR/report.html (headline, charts, verdicts)\n"
 	       "\n"
 	       "options:\n"
 	       "  --baseline LABEL   baseline kernel label (default: 'base' if present, else the\n"
 	       "                     first label of the first directory)\n"
 	       "  --metric NAME      record field to compare (default ops_per_sec; counters.NAME)\n"
 	       "  --lower-is-better  the metric improves downwards (default for *_ns, counters.*)\n"
-	       "  --alpha A          significance level of the U test (default 0.05)\n"
+	       "  --alpha A          level of each kernel's family of rows (default 0.05)\n"
+	       "  --correction C     bh (Benjamini-Hochberg, default), holm or none\n"
 	       "  --threshold PCT    smallest |%%change| that counts (default 2)\n"
-	       "  --level L          confidence level of the median CI (default 0.95)\n"
+	       "  --level L          confidence level of the intervals (default 0.95)\n"
+	       "  --filter K=GLOB    only cases whose field K matches (workload, variant, mode,\n"
+	       "                     placement, params, params.NAME, workers; table: any field);\n"
+	       "                     comma-separated or repeated: all must match\n"
+	       "  --allow-emulated   judge records from TCG guests (default: 'emulated', exit 125)\n"
+	       "  --allow-missing    a case missing in a new kernel does not fail the gate\n"
 	       "  --out DIR          where compare.md/compare.csv go (default: the last DIR)\n"
-	       "  --no-plots         report: do not run plots/plot.sh\n"
-	       "  --quiet            compare: do not print the table\n"
+	       "  --no-plots         report: do not draw the charts\n"
+	       "  --quiet            compare: no tables on stdout (the summary stays)\n"
+	       "table options:\n"
+	       "  --rows F1,F2       record fields naming a row (default kernel)\n"
+	       "  --ratio NUM/DEN    one row per ratio: NUM over DEN of --ratio-key (default kernel)\n"
+	       "  --ratio-key FIELD  the field NUM and DEN are values of\n"
+	       "  --scale S          divide values by S (default 1e6 for ops_per_sec, else 1)\n"
+	       "  --per-op           the metric per operation (counter / ops)\n"
+	       "  --title TEXT       heading of the table\n"
+	       "  --format F         html (default), md, text or tsv\n"
 	       "\n"
-	       "compare exits 0 (no regression), 1 (a regression), 125 (cannot decide: too few\n"
-	       "repetitions), 2 (usage or input error): usable by `git bisect run`.\n");
+	       "compare exits 0 (no regression), 1 (a regression, or a case missing in a new\n"
+	       "kernel), 125 (cannot decide: too few repetitions, or emulated), 2 (usage or\n"
+	       "input error): usable by `git bisect run`.\n");
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -154,6 +172,9 @@ static int default_baseline(const struct fl_dataset *ds)
 	return b >= 0 && ds->series[b].dir == 0 ? b : 0;
 }
 
+static const char *const commands[] = {"compare", "headline",  "table",  "export-csv",
+				       "plotdata", "plot", "report", NULL};
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -162,19 +183,31 @@ int main(int argc, char **argv)
 	    {"lower-is-better", no_argument, NULL, 'L'},
 	    {"higher-is-better", no_argument, NULL, 'H'},
 	    {"alpha", required_argument, NULL, 'a'},
+	    {"correction", required_argument, NULL, 'C'},
 	    {"threshold", required_argument, NULL, 't'},
 	    {"level", required_argument, NULL, 'l'},
+	    {"filter", required_argument, NULL, 'f'},
+	    {"allow-emulated", no_argument, NULL, 'E'},
+	    {"allow-missing", no_argument, NULL, 'M'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"no-plots", no_argument, NULL, 'P'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"rows", required_argument, NULL, 'r'},
+	    {"ratio", required_argument, NULL, 'R'},
+	    {"ratio-key", required_argument, NULL, 'K'},
+	    {"scale", required_argument, NULL, 's'},
+	    {"per-op", no_argument, NULL, 'O'},
+	    {"title", required_argument, NULL, 'T'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct fl_cmp_opts o = {.alpha = 0.05, .threshold = 2, .level = 0.95};
+	struct fl_table_opts tb = {.rows = "kernel", .ratio_key = "kernel", .format = "html"};
 	struct fl_dataset ds = {.metric = "ops_per_sec"};
 	const char *cmd, *baseline = NULL, *outdir = NULL;
 	int c, direction = 0, base, rc = 0;
-	bool plots = true, quiet = false;
+	bool plots = true, quiet = false, known = false, scale_set = false;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -185,14 +218,15 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "compare") && strcmp(cmd, "export-csv") && strcmp(cmd, "plotdata") &&
-	    strcmp(cmd, "report")) {
+	for (int i = 0; commands[i]; i++)
+		known |= !strcmp(cmd, commands[i]);
+	if (!known) {
 		fprintf(stderr, "folio-lab-compare: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "b:m:a:t:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:m:a:t:o:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -210,6 +244,20 @@ int main(int argc, char **argv)
 			if (parse_double("--alpha", optarg, 1e-12, 0.5, &o.alpha))
 				return EXIT_USAGE;
 			break;
+		case 'C':
+			if (!strcmp(optarg, "bh") || !strcmp(optarg, "BH")) {
+				o.correction = FL_PADJ_BH;
+			} else if (!strcmp(optarg, "holm")) {
+				o.correction = FL_PADJ_HOLM;
+			} else if (!strcmp(optarg, "none")) {
+				o.correction = FL_PADJ_NONE;
+			} else {
+				fprintf(stderr,
+					"folio-lab-compare: --correction '%s': bh, holm or none\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 't':
 			if (parse_double("--threshold", optarg, 0, 1e6, &o.threshold))
 				return EXIT_USAGE;
@@ -217,6 +265,16 @@ int main(int argc, char **argv)
 		case 'l':
 			if (parse_double("--level", optarg, 0.5, 0.9999, &o.level))
 				return EXIT_USAGE;
+			break;
+		case 'f':
+			if (fl_filter_add(&o, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'E':
+			o.allow_emulated = true;
+			break;
+		case 'M':
+			o.allow_missing = true;
 			break;
 		case 'o':
 			outdir = optarg;
@@ -226,6 +284,41 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'r':
+			tb.rows = optarg;
+			break;
+		case 'R':
+			if (!strchr(optarg, '/')) {
+				fprintf(stderr, "folio-lab-compare: --ratio '%s': want NUM/DEN\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			tb.ratio = optarg;
+			break;
+		case 'K':
+			tb.ratio_key = optarg;
+			break;
+		case 's':
+			if (parse_double("--scale", optarg, 1e-300, 1e300, &tb.scale))
+				return EXIT_USAGE;
+			scale_set = true;
+			break;
+		case 'O':
+			tb.per_op = 1;
+			break;
+		case 'T':
+			tb.title = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "html") && strcmp(optarg, "md") && strcmp(optarg, "text") &&
+			    strcmp(optarg, "tsv")) {
+				fprintf(stderr,
+					"folio-lab-compare: --format '%s': html, md, text or tsv\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			tb.format = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -239,19 +332,28 @@ int main(int argc, char **argv)
 				   : strncmp(ds.metric, "counters.", 9) == 0 ||
 					 (strlen(ds.metric) > 3 &&
 					  !strcmp(ds.metric + strlen(ds.metric) - 3, "_ns"));
+	if (!scale_set)
+		tb.scale = !strcmp(ds.metric, "ops_per_sec") && !tb.per_op ? 1e6 : 1;
 	if (optind >= argc) {
 		fprintf(stderr, "folio-lab-compare %s: no results directory given\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "compare") && argc - optind != 1) {
+	if (strcmp(cmd, "compare") && strcmp(cmd, "headline") && argc - optind != 1) {
 		fprintf(stderr, "folio-lab-compare %s: takes exactly one results directory\n", cmd);
 		return EXIT_USAGE;
 	}
+	/* compare needs only the fields it reads: 1e6 records fit in memory */
+	ds.keep_objs = strcmp(cmd, "compare") && strcmp(cmd, "headline");
 	for (int i = optind; i < argc; i++)
-		if (fl_ds_load(&ds, argv[i]))
+		if (fl_ds_load(&ds, argv[i])) {
+			fl_ds_free(&ds);
 			return EXIT_USAGE;
-	fl_ds_assign_series(&ds);
+		}
+	if (fl_ds_assign_series(&ds)) {
+		fl_ds_free(&ds);
+		return EXIT_USAGE;
+	}
 	if (ds.nrecs == 0) {
 		fprintf(stderr, "folio-lab-compare: no records in %s\n", argv[optind]);
 		fl_ds_free(&ds);
@@ -262,10 +364,20 @@ int main(int argc, char **argv)
 		fl_ds_free(&ds);
 		return rc;
 	}
-	if (ds.no_metric == ds.nrecs) {
+	if (ds.no_metric == ds.nrecs && !tb.per_op) {
 		fprintf(stderr, "folio-lab-compare: no record has a numeric '%s'\n", ds.metric);
 		fl_ds_free(&ds);
 		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "table")) {
+		struct fl_sbuf out = {0};
+
+		rc = fl_table(&ds, &o, &tb, &out) ? EXIT_USAGE : 0;
+		if (out.s)
+			fputs(out.s, stdout);
+		fl_sb_free(&out);
+		fl_ds_free(&ds);
+		return rc;
 	}
 	base = baseline ? fl_ds_find_series(&ds, baseline) : default_baseline(&ds);
 	if (base < 0) {
@@ -281,13 +393,15 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "plotdata")) {
 		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE : 0;
+	} else if (!strcmp(cmd, "plot")) {
+		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE
+								   : fl_draw_charts(argv[optind]);
 	} else if (!strcmp(cmd, "report")) {
-		rc = fl_report(&ds, base, argv[optind], &o, plots, argv[0]) ? EXIT_USAGE : 0;
+		rc = fl_report(&ds, base, argv[optind], &o, plots) ? EXIT_USAGE : 0;
 	} else {
-		struct fl_cmp_row *rows;
-		struct fl_sbuf txt = {0}, md = {0}, csv = {0};
+		struct fl_cmp r;
+		struct fl_sbuf txt = {0}, md = {0}, csv = {0}, sum = {0}, head = {0};
 		char path[4096];
-		size_t n;
 
 		if (ds.nseries < 2) {
 			fprintf(stderr,
@@ -297,40 +411,44 @@ int main(int argc, char **argv)
 			fl_ds_free(&ds);
 			return EXIT_USAGE;
 		}
-		n = fl_compare(&ds, base, &o, &rows);
-		fl_cmp_text(&ds, rows, n, &o, &txt);
-		fl_cmp_markdown(&ds, rows, n, &o, &md);
-		fl_cmp_csv(&ds, rows, n, &csv);
-		rc = fl_cmp_exit(rows, n);
-		if (!quiet)
-			fputs(txt.s, stdout);
-		mkdir(outdir, 0777);
-		snprintf(path, sizeof(path), "%s/compare.md", outdir);
-		if (fl_write_file(path, md.s, md.len))
-			rc = EXIT_USAGE;
-		snprintf(path, sizeof(path), "%s/compare.csv", outdir);
-		if (fl_write_file(path, csv.s, csv.len))
-			rc = EXIT_USAGE;
-		{
-			size_t cnt[5] = {0};
-
-			for (size_t i = 0; i < n; i++)
-				cnt[rows[i].verdict]++;
-			printf("\nsummary: %zu improved, %zu regressed, %zu no change, %zu cannot "
-			       "decide, %zu missing -> exit %d (%s)\n",
-			       cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE],
-			       cnt[FL_UNDECIDED], cnt[FL_MISSING], rc,
-			       rc == 0	   ? "no regression"
-			       : rc == 1   ? "regression"
-			       : rc == 125 ? "cannot decide"
-					   : "error");
+		fl_compare(&ds, base, &o, &r);
+		fl_cmp_headline(&ds, &r, &o, &head);
+		fl_cmp_text(&ds, &r, &o, &txt);
+		fl_cmp_markdown(&ds, &r, &o, &md);
+		fl_cmp_csv(&ds, &r, &o, &csv);
+		fl_cmp_summary(&ds, &r, &o, &sum);
+		rc = fl_cmp_exit(&r, &o);
+		if (!quiet) {
+			fputs(head.s ? head.s : "", stdout);
+			if (strcmp(cmd, "headline")) {
+				fputs("\n", stdout);
+				fputs(txt.s ? txt.s : "", stdout);
+			}
+			fputs("\n", stdout);
+		}
+		fputs(sum.s, stdout);
+		if (strcmp(cmd, "headline")) {
+			mkdir(outdir, 0777);
+			snprintf(path, sizeof(path), "%s/compare.md", outdir);
+			if (fl_write_file(path, md.s, md.len))
+				rc = EXIT_USAGE;
+			snprintf(path, sizeof(path), "%s/compare.csv", outdir);
+			if (fl_write_file(path, csv.s, csv.len))
+				rc = EXIT_USAGE;
 			printf("written: %s/compare.md, %s/compare.csv\n", outdir, outdir);
 		}
-		free(rows);
+		fl_cmp_free(&r);
 		fl_sb_free(&txt);
 		fl_sb_free(&md);
 		fl_sb_free(&csv);
+		fl_sb_free(&sum);
+		fl_sb_free(&head);
 	}
+	for (size_t i = 0; i < o.nfilters; i++) {
+		free(o.filters[i].key);
+		free(o.filters[i].glob);
+	}
+	free(o.filters);
 	fl_ds_free(&ds);
 	return rc;
 }

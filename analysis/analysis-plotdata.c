@@ -19,11 +19,11 @@
 /* Counters that measure contention (names used by bench/ and refscheme.h). */
 static const char *const contention_counters[] = {
     "gets_failed", "get_fail",	  "cas_retries", "freezes_lost", "freeze_lost",
-    "junk_left",   "guard_waits", "free_races",	 NULL,
+    "junk_left",   "guard_waits", "guard_resets", "free_races",	 NULL,
 };
 
 struct chart {
-	struct fl_sbuf dat, titles, colors, points;
+	struct fl_sbuf dat, titles, colors, points, dashes;
 	int nseries;
 };
 
@@ -55,18 +55,16 @@ static void gp_str(struct fl_sbuf *b, const char *s)
 	fl_sb_puts(b, "\"");
 }
 
-/* Records of one case in one series. */
+/* Records of one case in one series (from the dataset's index). */
 static size_t case_recs(const struct fl_dataset *ds, const struct fl_case *c, int s,
 			const struct fl_rec ***out)
 {
-	const struct fl_rec **v = NULL;
-	size_t n = 0;
+	const size_t *ix;
+	size_t n = fl_ds_case_recs(ds, c, s, &ix);
+	const struct fl_rec **v = malloc((n + 1) * sizeof(*v));
 
-	for (size_t i = 0; i < ds->nrecs; i++)
-		if (ds->recs[i].series == s && fl_case_match(c, &ds->recs[i])) {
-			v = realloc(v, (n + 1) * sizeof(*v));
-			v[n++] = &ds->recs[i];
-		}
+	for (size_t i = 0; i < n; i++)
+		v[i] = &ds->recs[ix[i]];
 	*out = v;
 	return n;
 }
@@ -158,7 +156,9 @@ struct ctx {
 	const char *dir;
 	struct fl_sbuf list, cap;
 	char note[512];
-	int count, xmax; /* largest worker count of the chart group */
+	int count, xmin, xmax; /* worker counts of the chart group */
+	struct fl_sbuf xtics;  /* "1, 2, 4, 8" */
+	size_t cover;	       /* first case of the cover chart's group */
 };
 
 static int emit_chart(struct ctx *x, const char *kind, const char *name, const char *workload,
@@ -187,12 +187,13 @@ static int emit_chart(struct ctx *x, const char *kind, const char *name, const c
 	snprintf(path, sizeof(path), "%s/charts/%s", x->dir, name);
 	fl_sb_puts(&g, "\noutbase = ");
 	gp_str(&g, path);
-	fl_sb_printf(&g, "\nxmax = %d", x->xmax);
+	fl_sb_printf(&g, "\nxmin = %d\nxmax = %d\nxtics_cmd = \"set xtics (%s)\"", x->xmin,
+		     x->xmax, x->xtics.s ? x->xtics.s : "1");
 	fl_sb_printf(&g,
 		     "\nnseries = %d\narray titles[%d] = [%s]\narray lcol[%d] = [%s]\n"
-		     "array lpt[%d] = [%s]\n%s",
+		     "array lpt[%d] = [%s]\narray ldt[%d] = [%s]\n%s",
 		     ch->nseries, ch->nseries, ch->titles.s, ch->nseries, ch->colors.s, ch->nseries,
-		     ch->points.s, extra ? extra : "");
+		     ch->points.s, ch->nseries, ch->dashes.s, extra ? extra : "");
 	snprintf(path, sizeof(path), "%s/plots-data/%s.gpi", x->dir, name);
 	rc = fl_write_file(path, g.s, g.len);
 	fl_sb_free(&g);
@@ -212,7 +213,10 @@ static void add_title(struct chart *ch, const char *t, int series, int variant, 
 		fl_sb_puts(&ch->titles, ", ");
 		fl_sb_puts(&ch->colors, ", ");
 		fl_sb_puts(&ch->points, ", ");
+		fl_sb_puts(&ch->dashes, ", ");
 	}
+	/* dash type by kernel: lines stay apart in grey print and for colour-blind readers */
+	fl_sb_printf(&ch->dashes, "%d", series % 5 + 1);
 	gp_str(&ch->titles, t);
 	fl_sb_printf(&ch->colors, "\"%s\"", palette[c % (int)(sizeof(palette) / sizeof(*palette))]);
 	fl_sb_printf(&ch->points, "%d",
@@ -331,6 +335,7 @@ static void free_chart(struct chart *ch)
 	fl_sb_free(&ch->titles);
 	fl_sb_free(&ch->colors);
 	fl_sb_free(&ch->points);
+	fl_sb_free(&ch->dashes);
 }
 
 /* One chart group: workload x mode x placement x params; lines: series x variant. */
@@ -354,6 +359,20 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 	if (maxw == minw || !strcmp(g->workload, "handoff"))
 		return 0;
 	x->xmax = maxw;
+	x->xmin = minw;
+	x->xtics.len = 0;
+	fl_sb_puts(&x->xtics, "");
+	for (size_t i = g0, first = 1; i < nc; i++)
+		if (same_group(&cases[i], g) && (i == g0 || cases[i].workers != cases[i - 1].workers)) {
+			bool seen = false;
+
+			for (size_t k = g0; k < i; k++)
+				seen |= same_group(&cases[k], g) && cases[k].workers == cases[i].workers;
+			if (!seen) {
+				fl_sb_printf(&x->xtics, "%s%d", first ? "" : ", ", cases[i].workers);
+				first = 0;
+			}
+		}
 
 	for (size_t s = 0; s < ds->nseries; s++) {
 		for (size_t i = g0; i < nc; i++) {
@@ -429,6 +448,39 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 		snprintf(lab, sizeof(lab), "ymax = %.6g\n", ymax * 1.15);
 		rc |= emit_chart(x, "throughput", name, g->workload, title, "throughput (Mops/s)",
 				 &ch, lab);
+		free_chart(&ch);
+	}
+
+	if (g0 == x->cover) { /* the cover letter's chart: every kernel, the first variant */
+		struct chart ch = {0};
+		double one = NAN, cy = 0;
+
+		for (size_t l = 0; l < nl; l++)
+			if (lines[l].s == base && lines[l].vi == 0)
+				for (size_t k = 0; k < lines[l].np; k++)
+					if (lines[l].p[k].w == x->xmin)
+						one = lines[l].p[k].su.median / x->xmin;
+		for (size_t l = 0; l < nl; l++) {
+			if (lines[l].vi != 0)
+				continue;
+			for (size_t k = 0; k < lines[l].np; k++) {
+				const struct point *p = &lines[l].p[k];
+
+				cy = fmax(cy, p->su.hi / 1e6);
+				fl_sb_printf(&ch.dat, "%d %.6g %.6g %.6g\n", p->w, p->su.median / 1e6,
+					     p->su.lo / 1e6, p->su.hi / 1e6);
+			}
+			snprintf(lab, sizeof(lab), "%s", ds->series[lines[l].s].name);
+			add_title(&ch, lab, lines[l].s, 0, false);
+			end_block(&ch);
+		}
+		snprintf(name, sizeof(name), "cover-%s", stem);
+		snprintf(title, sizeof(title), "%s %s: throughput against workers (%s)", g->workload,
+			 g->variant, sub);
+		snprintf(lab, sizeof(lab), "ymax = %.6g\nlinear = %.6g\nlinear_title = \"linear from %s\"\n",
+			 cy * 1.15, isfinite(one) ? one / 1e6 : 0, ds->series[base].name);
+		rc |= emit_chart(x, "cover", name, g->workload, title, "throughput (Mops/s)", &ch,
+				 lab);
 		free_chart(&ch);
 	}
 
@@ -589,6 +641,30 @@ int fl_plotdata(const struct fl_dataset *ds, int base, const char *dir, const st
 		snprintf(x.note, sizeof(x.note),
 			 "2-core VM / emulated guest: not a scalability result (%s)", why);
 	fl_sb_puts(&x.list, "");
+	/* the cover chart: the series' benchmark (pread, threads) when it is there */
+	x.cover = (size_t)-1;
+	for (int pass = 0; pass < 2 && x.cover == (size_t)-1; pass++)
+		for (size_t i = 0; i < nc && x.cover == (size_t)-1; i++) {
+			bool several = false;
+
+			if (!strcmp(cases[i].workload, "handoff") ||
+			    (pass == 0 && (strcmp(cases[i].workload, "pread") ||
+					   strcmp(cases[i].mode, "threads"))))
+				continue;
+			for (size_t j = 0; j < nc; j++)
+				several |= same_group(&cases[j], &cases[i]) &&
+					   cases[j].workers != cases[i].workers;
+			if (several) {
+				size_t g = i;
+
+				for (size_t j = 0; j < i; j++)
+					if (same_group(&cases[j], &cases[i])) {
+						g = j;
+						break;
+					}
+				x.cover = g;
+			}
+		}
 	for (size_t i = 0; i < nc && !rc; i++) {
 		bool first = true;
 
@@ -604,6 +680,7 @@ int fl_plotdata(const struct fl_dataset *ds, int base, const char *dir, const st
 		printf("%s: %d charts\n", path, x.count);
 	fl_sb_free(&x.list);
 	fl_sb_free(&x.cap);
+	fl_sb_free(&x.xtics);
 	free(cases);
 	return rc ? -1 : x.count;
 }

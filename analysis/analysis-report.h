@@ -13,8 +13,15 @@
 int fl_plotdata(const struct fl_dataset *ds, int base, const char *dir,
 		const struct fl_cmp_opts *o);
 
-/* Write DIR/report.html; run_plots: call plots/plot.sh DIR first. */
+/*
+ * Draw every chart of DIR/plots-data/charts.list with gnuplot and
+ * plots/KIND.gp into DIR/charts/. Returns 0, 77 without gnuplot, 2 when a
+ * chart failed.
+ */
+int fl_draw_charts(const char *dir);
+
+/* Write DIR/report.html; plots: write the chart data and draw the charts first. */
 int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,
-	      bool run_plots, const char *self);
+	      bool plots);
 
 #endif /* FOLIO_LAB_ANALYSIS_REPORT_H */

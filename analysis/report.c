@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,47 +42,67 @@ static const char css[] =
     "figure svg{width:100%;height:auto;max-width:1000px}\n"
     "figcaption{font-size:.85em;color:#444}\n"
     "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n"
-    ".extra{border-left:4px solid #8ab;padding-left:1em}\n";
+    ".extra{border-left:4px solid #8ab;padding-left:1em}\n"
+    "pre.headline{background:#fff;border:1px solid #ccc;font-size:.85em}\n";
 
-static void run_plots(const char *dir, const char *self, const char *baseline)
+int fl_draw_charts(const char *dir)
 {
 	const char *root = getenv("LAB_ROOT");
-	char script[PATH_MAX], exe[PATH_MAX];
-	ssize_t n;
-	pid_t pid;
-	int st;
+	char path[PATH_MAX], plots[PATH_MAX], *list, *save = NULL, *line;
+	int drawn = 0, failed = 0;
 
-	snprintf(script, sizeof(script), "%s/plots/plot.sh", root && *root ? root : FL_SOURCE_DIR);
-	if (access(script, X_OK)) {
-		fprintf(stderr, "folio-lab-compare report: %s not found: no charts\n", script);
-		return;
+	snprintf(plots, sizeof(plots), "%s/plots", root && *root ? root : FL_SOURCE_DIR);
+	if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "folio-lab-compare: gnuplot not found (apt-get install gnuplot-nox)\n");
+		return 77;
 	}
-	/* plot.sh calls this very binary for the chart data. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		setenv("FOLIO_LAB_COMPARE", exe, 1);
-	} else {
-		setenv("FOLIO_LAB_COMPARE", self, 1);
+	if (strchr(dir, '\'') || strchr(plots, '\'')) {
+		fprintf(stderr, "folio-lab-compare: %s: a quote in the path confuses gnuplot\n", dir);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/charts", dir);
+	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/plots-data/charts.list", dir);
+	list = fl_read_file(path, NULL);
+	if (!list) {
+		fprintf(stderr, "folio-lab-compare: cannot read %s\n", path);
+		return 2;
 	}
 	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		/* keep the report's stdout clean: plot.sh talks on stderr */
-		dup2(2, 1);
-		/* the same baseline for the speedup charts as for the tables */
-		execl(script, script, dir, "--baseline", baseline, (char *)NULL);
-		_exit(127);
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char kind[64], name[512], wl[256], e[PATH_MAX * 2 + 600], gp[PATH_MAX + 80],
+		    log[PATH_MAX + 600];
+		pid_t pid;
+		int st = 0;
+
+		if (sscanf(line, "%63s %511s %255s", kind, name, wl) != 3)
+			continue;
+		snprintf(e, sizeof(e), "cfg='%s/plots-data/%s.gpi'; plotsdir='%s'", dir, name, plots);
+		snprintf(gp, sizeof(gp), "%s/%s.gp", plots, kind);
+		snprintf(log, sizeof(log), "%s/plots-data/%s.log", dir, name);
+		pid = fork();
+		if (pid == 0) {
+			FILE *l = freopen(log, "w", stderr);
+
+			(void)l;
+			dup2(2, 1);
+			execlp("gnuplot", "gnuplot", "-e", e, gp, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st)) {
+			drawn++;
+		} else {
+			char *msg = fl_read_file(log, NULL);
+
+			fprintf(stderr, "folio-lab-compare: chart %s %s failed:\n%s", kind, name,
+				msg ? msg : "");
+			free(msg);
+			failed++;
+		}
 	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 77)
-			fprintf(stderr, "folio-lab-compare report: gnuplot missing: no charts\n");
-		else
-			fprintf(stderr,
-				"folio-lab-compare report: %s failed: charts may be "
-				"missing\n",
-				script);
-	}
+	free(list);
+	fprintf(stderr, "folio-lab-compare: %d charts in %s/charts/ (PNG and SVG)\n", drawn, dir);
+	return failed ? 2 : 0;
 }
 
 /* An SVG from gnuplot, inline: without the XML prolog, ids made unique per chart. */
@@ -400,6 +421,11 @@ static void stats_table(struct fl_sbuf *out, const struct fl_dataset *ds, const 
 
 static const char *chart_caption(const char *kind)
 {
+	if (!strcmp(kind, "cover"))
+		return "The cover-letter chart: median throughput of each kernel against workers "
+		       "(log2 axis), the band its 95% CI (the range for n &lt; 6); thin dashed: "
+		       "linear scaling from the baseline's 1-worker median, clipped to the plot. "
+		       "Kernels differ in colour and dash.";
 	if (!strcmp(kind, "throughput"))
 		return "Median throughput over the repetitions; the band is the 95% "
 		       "order-statistic CI of the median (the range for n &lt; 6); dashed: "
@@ -422,24 +448,49 @@ static const char *chart_caption(const char *kind)
 	return "";
 }
 
+/* One chart inline, with its caption. */
+static void figure(struct fl_sbuf *out, struct fl_sbuf *tmp, const char *dir, const char *kind,
+		   const char *name, int *idx)
+{
+	char svg[PATH_MAX + 600];
+
+	snprintf(svg, sizeof(svg), "%s/charts/%s.svg", dir, name);
+	tmp->len = 0;
+	if (!embed_svg(tmp, svg, (*idx)++))
+		return;
+	fl_sb_printf(out, "<figure class=\"chart\" id=\"chart-%s\">\n", name);
+	fl_sb_puts(out, tmp->s);
+	fl_sb_printf(out,
+		     "\n<figcaption><b>%s</b> (<code>charts/%s.png</code>): %s"
+		     "</figcaption></figure>\n",
+		     kind, name, chart_caption(kind));
+}
+
 int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,
-	      bool plots, const char *self)
+	      bool plots)
 {
 	struct fl_sbuf out = {0}, charts = {0};
-	struct fl_cmp_row *rows = NULL;
-	size_t nrows = 0, nc, cnt[5] = {0};
+	struct fl_cmp r = {0};
+	size_t nrows = 0, nc, cnt[FL_NVERDICT] = {0};
 	struct fl_case *cases;
 	char path[PATH_MAX], why[256], when[64], *list;
 	time_t now = time(NULL);
 	int idx = 0, rc;
 
-	if (plots)
-		run_plots(dir, self, ds->series[base].name);
+	if (plots) {
+		/* the chart data from the dataset in memory, then gnuplot: no round trip */
+		if (fl_plotdata(ds, base, dir, o) < 0)
+			fprintf(stderr, "folio-lab-compare report: no chart data\n");
+		else if ((rc = fl_draw_charts(dir)))
+			fprintf(stderr, "folio-lab-compare report: %s\n",
+				rc == 77 ? "gnuplot missing: no charts" : "charts may be missing");
+	}
 	nc = fl_ds_cases(ds, &cases);
-	if (ds->nseries > 1)
-		nrows = fl_compare(ds, base, o, &rows);
-	for (size_t i = 0; i < nrows; i++)
-		cnt[rows[i].verdict]++;
+	if (ds->nseries > 1) {
+		fl_compare(ds, base, o, &r);
+		nrows = r.nrows;
+		fl_cmp_count(&r, cnt);
+	}
 	snprintf(path, sizeof(path), "%s/plots-data/charts.list", dir);
 	list = fl_read_file(path, NULL);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
@@ -461,10 +512,38 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 				 "about how the schemes scale.</p>\n");
 	}
 
+	/* the headline and the cover-letter chart come first */
+	if (nrows) {
+		struct fl_sbuf h = {0}, sum = {0};
+
+		fl_cmp_headline(ds, &r, o, &h);
+		fl_cmp_summary(ds, &r, o, &sum);
+		fl_sb_puts(&out, "<h2 id=\"headline\">Headline</h2>\n<pre class=\"headline\">");
+		fl_sb_html(&out, h.s ? h.s : "");
+		fl_sb_puts(&out, "</pre>\n<pre class=\"summary\">");
+		fl_sb_html(&out, sum.s ? sum.s : "");
+		fl_sb_puts(&out, "</pre>\n");
+		fl_sb_free(&h);
+		fl_sb_free(&sum);
+	}
+	if (list) {
+		char *copy = strdup(list), *save = NULL, *line;
+
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char kind[64], name[512], cwl[256];
+
+			if (sscanf(line, "%63s %511s %255s", kind, name, cwl) == 3 &&
+			    !strcmp(kind, "cover"))
+				figure(&out, &charts, dir, kind, name, &idx);
+		}
+		free(copy);
+	}
+
 	/* contents */
-	fl_sb_puts(&out, "<nav><ul><li><a href=\"#provenance\">Provenance</a></li>");
+	fl_sb_puts(&out, "<nav><ul>");
 	if (nrows)
-		fl_sb_puts(&out, "<li><a href=\"#verdicts\">Verdicts</a></li>");
+		fl_sb_puts(&out, "<li><a href=\"#headline\">Headline</a></li>"
+				 "<li><a href=\"#verdicts\">Verdicts</a></li>");
 	for (size_t i = 0; i < nc; i++)
 		if (i == 0 || strcmp(cases[i - 1].workload, cases[i].workload)) {
 			fl_sb_puts(&out, "<li><a href=\"#wl-");
@@ -473,9 +552,8 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 			fl_sb_html(&out, cases[i].workload);
 			fl_sb_puts(&out, "</a></li>");
 		}
-	fl_sb_puts(&out, "<li><a href=\"#reproduce\">Reproduce</a></li></ul></nav>\n");
-
-	provenance(&out, ds);
+	fl_sb_puts(&out, "<li><a href=\"#provenance\">Provenance</a></li>"
+			 "<li><a href=\"#reproduce\">Reproduce</a></li></ul></nav>\n");
 
 	if (nrows) {
 		fl_sb_puts(&out, "<h2 id=\"verdicts\">Verdicts</h2>\n<p>Baseline <b>");
@@ -483,14 +561,17 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		fl_sb_printf(
 		    &out,
 		    "</b>, metric <code>%s</code> (%s is better). A case is improved or "
-		    "regressed when the two-sided Mann-Whitney U test gives p &lt; %g "
-		    "<em>and</em> the medians differ by more than %g%%; with too few "
-		    "repetitions for any p below %g the verdict is <em>cannot decide</em>."
-		    "</p>\n<p class=\"summary\">%zu improved, %zu regressed, %zu no change, "
-		    "%zu cannot decide, %zu missing; <code>compare</code> exits %d.</p>\n",
-		    ds->metric, o->lower_better ? "lower" : "higher", o->alpha, o->threshold,
-		    o->alpha, cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE],
-		    cnt[FL_UNDECIDED], cnt[FL_MISSING], fl_cmp_exit(rows, nrows));
+		    "regressed when its two-sided Mann-Whitney U p-value, adjusted (%s) over "
+		    "the tested rows of its kernel, is below %g <em>and</em> the Hodges-Lehmann "
+		    "change exceeds %g%%; with too few repetitions for any p below %g the verdict "
+		    "is <em>cannot decide</em>; records from TCG guests are <em>emulated</em>, "
+		    "not judged.</p>\n<p class=\"summary\">%zu improved, %zu regressed, %zu no "
+		    "change, %zu cannot decide, %zu missing, %zu emulated, %zu reference; "
+		    "<code>compare</code> exits %d.</p>\n",
+		    ds->metric, o->lower_better ? "lower" : "higher",
+		    fl_correction_name(o->correction), o->alpha, o->threshold, o->alpha,
+		    cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE], cnt[FL_UNDECIDED],
+		    cnt[FL_MISSING], cnt[FL_EMULATED], cnt[FL_REFERENCE], fl_cmp_exit(&r, o));
 	}
 
 	for (size_t i = 0; i < nc; i++) {
@@ -506,7 +587,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		fl_sb_puts(&out, "</h2>\n");
 		if (nrows) {
 			fl_sb_puts(&out, "<h3>Comparison</h3>\n");
-			fl_cmp_html(ds, rows, nrows, wl, &out);
+			fl_cmp_html(ds, &r, wl, &out);
 		}
 		fl_sb_puts(&out, "<h3>Statistics</h3>\n");
 		stats_table(&out, ds, wl, cases, nc, o);
@@ -514,21 +595,12 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 			goto end_section;
 		copy = strdup(list);
 		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			char kind[64], name[512], cwl[256], svg[PATH_MAX + 600];
+			char kind[64], name[512], cwl[256];
 
 			if (sscanf(line, "%63s %511s %255s", kind, name, cwl) != 3 ||
-			    strcmp(cwl, wl))
+			    strcmp(cwl, wl) || !strcmp(kind, "cover"))
 				continue;
-			snprintf(svg, sizeof(svg), "%s/charts/%s.svg", dir, name);
-			charts.len = 0;
-			if (!embed_svg(&charts, svg, idx++))
-				continue;
-			fl_sb_printf(&out, "<figure class=\"chart\" id=\"chart-%s\">\n", name);
-			fl_sb_puts(&out, charts.s);
-			fl_sb_printf(&out,
-				     "\n<figcaption><b>%s</b> (<code>charts/%s.png</code>): %s"
-				     "</figcaption></figure>\n",
-				     kind, name, chart_caption(kind));
+			figure(&out, &charts, dir, kind, name, &idx);
 		}
 		free(copy);
 	end_section:
@@ -536,6 +608,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	}
 
 	extra_sections(&out, dir);
+	provenance(&out, ds);
 
 	fl_sb_puts(&out, "<h2 id=\"reproduce\">Reproduce</h2>\n<p>The commands that wrote the "
 			 "records (from <code>meta.json</code>):</p>\n<pre>");
@@ -561,9 +634,15 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		if (strcmp(ds->metric, "ops_per_sec"))
 			fl_sb_printf(&c, " --metric %s", ds->metric);
 		fl_sb_printf(&c,
-			     " --alpha %g --threshold %g %s\n./run.sh export-csv %s\n"
+			     " --alpha %g --threshold %g --correction %s%s%s %s\n./run.sh export-csv %s\n"
 			     "./run.sh plot %s\n./run.sh report --baseline %s %s\n",
-			     o->alpha, o->threshold, dir, dir, dir, ds->series[base].kernel, dir);
+			     o->alpha, o->threshold,
+			     o->correction == FL_PADJ_HOLM   ? "holm"
+			     : o->correction == FL_PADJ_NONE ? "none"
+							     : "bh",
+			     o->allow_emulated ? " --allow-emulated" : "",
+			     o->allow_missing ? " --allow-missing" : "", dir, dir, dir,
+			     ds->series[base].kernel, dir);
 		fl_sb_html(&out, c.s);
 		fl_sb_free(&c);
 	}
@@ -576,7 +655,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	fl_sb_free(&out);
 	fl_sb_free(&charts);
 	free(list);
-	free(rows);
+	fl_cmp_free(&r);
 	free(cases);
 	return rc;
 }

@@ -67,4 +67,33 @@ int fl_mwu_counts(size_t m, size_t n, double *counts);
 /* Standard normal upper tail P(Z > z). */
 double fl_norm_sf(double z);
 
+/* Standard normal quantile: z with P(Z <= z) = p. */
+double fl_norm_quantile(double p);
+
+struct fl_hl_result {
+	double shift;	 /* Hodges-Lehmann: median of the nx*ny differences x[i] - y[j] */
+	double lo, hi;	 /* distribution-free CI: [D(k), D(nx*ny+1-k)] */
+	double coverage; /* its real coverage, 1 - 2 P(U <= k-1) (below level when none reaches it) */
+	double k;
+};
+
+/*
+ * Hodges-Lehmann shift of x against y and its distribution-free confidence
+ * interval from the Mann-Whitney null distribution (exact counts while
+ * C(nx+ny, nx) < 2^53, else the normal approximation). O((nx+ny) log) time
+ * and memory: the differences are never formed. Returns 0, or -1 for an
+ * empty sample or no memory.
+ */
+int fl_hl_shift(const double *x, size_t nx, const double *y, size_t ny, double level,
+		struct fl_hl_result *r);
+
+enum fl_padjust {
+	FL_PADJ_BH,   /* Benjamini-Hochberg step-up (false discovery rate) */
+	FL_PADJ_HOLM, /* Holm step-down (family-wise error rate) */
+	FL_PADJ_NONE,
+};
+
+/* Adjusted p-values q[] of p[0..n-1] (R's p.adjust "BH" / "holm"). */
+void fl_p_adjust(const double *p, size_t n, enum fl_padjust method, double *q);
+
 #endif /* FOLIO_LAB_STATS_H */
