@@ -33,6 +33,7 @@ Commands:
   list                    workloads, their variants and options
   kernels [LABEL...]      build (or reuse from the cache) the lab's kernels
   guest ...               boot kernels under QEMU and run a suite inside
+  kunit [--kernel L...]   the KUnit suite of the refcount semantics in each kernel
   compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating
   plot DIR                draw the charts of a results directory
   report DIR              the self-contained HTML report of a results directory
@@ -104,6 +105,7 @@ main() {
 		cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-compare" "$cmd" "$@" ;;
 	kernels) cmd_setup && exec "$LAB_ROOT/kernels/build.sh" "$@" ;;
 	guest) cmd_setup && cmd_build && exec "$LAB_ROOT/guest/run.sh" "$@" ;;
+	kunit) cmd_setup && exec "$LAB_ROOT/kunit/run.sh" "$@" ;;
 	plot) cmd_setup && exec "$LAB_ROOT/plots/plot.sh" "$@" ;;
 	verify) cmd_setup && exec "$LAB_ROOT/model/verify.sh" "$@" ;;
 	experiment) cmd_setup && cmd_build && exec "$LAB_ROOT/experiments/run.sh" "$@" ;;
