@@ -1,74 +1,138 @@
 #!/usr/bin/env bash
 # Model-check the page refcount protocol with SPIN: every configuration of
-# model/refcount.pml, exhaustively. Unmutated models must be proven; every
-# mutation must be caught (a counterexample found by the expected property).
-# Exit 0 when all hold, 1 when any does not, 2 on bad usage, 77 when spin or
-# a C compiler is missing. See docs/readme-model.md.
+# model/refcount.pml, exhaustively, and each property of each configuration
+# judged against the outcome declared for it below ("proven" or
+# "counterexample"). Exit 0 when every outcome is the expected one and
+# every scheme of include/folio-lab/refscheme.h is modelled; 1 otherwise;
+# 2 on bad usage; 77 when spin or a C compiler is missing. See README.md,
+# "Model check of the refcount protocol".
 set -euo pipefail
 
 MODEL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # FOLIO_LAB_MODEL_FILE: another model (the tests use it to check that a
 # vacuous or broken model is rejected).
 MODEL=${FOLIO_LAB_MODEL_FILE:-$MODEL_DIR/refcount.pml}
+# FOLIO_LAB_REFSCHEME_H: another scheme table (selftest: a new scheme
+# without a configuration must fail the run).
+REFSCHEME_H=${FOLIO_LAB_REFSCHEME_H:-$MODEL_DIR/../include/folio-lab/refscheme.h}
 # DFS stack bound: far above any depth the configurations reach, so a run
 # that hits it is reported as incomplete rather than silently truncated.
 DEPTH=${FOLIO_LAB_MODEL_DEPTH:-1000000}
 
 usage() {
 	cat <<'EOF'
-usage: model/verify.sh [--quick] [--only NAME]... [--show NAME] [--list] [--keep]
+usage: model/verify.sh [--quick] [--only NAME]... [--show NAME] [--json]
+                       [--all-trails] [--list] [--schemes] [--keep]
 
-  --quick      only the 2-getter configurations (a few seconds)
-  --only NAME  run only configuration NAME (repeatable)
-  --show NAME  run NAME and print SPIN's replay of its counterexample trail
-  --list       print the configuration names and exit
-  --keep       keep the temporary work directory (pan.c, trails) and print it
+  --quick       only the 2-getter configurations (every scheme, every
+                mutation; well under a minute)
+  --only NAME   run only configuration NAME (repeatable)
+  --show NAME   run NAME and also print SPIN's full replay of each trail
+  --json        one JSON object per check (scheme x property x
+                configuration) on stdout instead of the text report
+  --all-trails  a trail for every counterexample, also a mutation's
+                secondary ones (consequences of its first one)
+  --list        print the configuration names and exit
+  --schemes     print which configurations model each scheme of
+                refscheme.h's RS_SCHEMES table, and exit
+  --keep        keep the temporary work directory (pan.c, trails)
 
-Every run is a full (exhaustive) state-space search: no bitstate hashing,
+Every check is a full (exhaustive) state-space search: no bitstate hashing,
 no state compression, search depth bounded by $FOLIO_LAB_MODEL_DEPTH
-(default 1000000), checked not to have been reached.
+(default 1000000), checked not to have been reached. pan runs with -c0, so
+the search goes on past a violation and one search decides every property.
 EOF
 }
 
-# name ; in --quick ; expected: "proven" or an ERE of the assertion(s) that
-# must catch it ; spin -D flags ; what it is
+# Properties (SPIN assertion prefixes; an invalid end state counts as P1:
+# a life never freed leaves the allocator blocked).
+PROPS_ALL="P1 P2 P3 P4 P5 S0"
+prop_desc() {
+	case $1 in
+	P1) echo "freed exactly once per life, no leak" ;;
+	P2) echo "no reference taken or held on a freed/frozen page" ;;
+	P3) echo "freeze succeeds only at the expected count" ;;
+	P4) echo "junk never turns a frozen word live" ;;
+	P5) echo "ownership: the freer held a reference in the life it frees" ;;
+	S0) echo "sanity: refs never negative (kernel-port: no put on a frozen word)" ;;
+	esac
+}
+prop_bit() { case $1 in S0) echo 0 ;; P*) echo "${1#P}" ;; esac; }
+
+# Schemes that have no junk (zero family): P4 does not apply to them.
+no_junk() { case $1 in cas-loop | assume-one | plain-add) return 0 ;; esac; return 1; }
+
+# Configurations:
+#   name ; in --quick ; scheme ; expected counterexamples ; spin -D flags ; what it is
+# scheme: a name from RS_SCHEMES, or kernel-port (kernels/frozen-bit-6.12.patch).
+# Expected counterexamples: "-" (every property proven), else the
+# properties with a counterexample as PRIMARY[+SECONDARY]: a trail is shown
+# for the primary ones; secondary ones (what a mutation's first violation
+# leads to once the search goes on past it) are judged, with a trail only
+# under --all-trails. Every property not listed must be proven.
 CONFIGS=$(
 	cat <<'EOF'
-frozen-bit-2g;y;proven;;frozen-bit scheme, 2 getters (all may freeze) + allocator, W=4, 2 lives
-cas-loop-2g;y;proven;-DZERO_SCHEME;zero scheme (atomic_add_unless(v,1,0)), 2 getters + allocator
-assume-one-2g;y;proven;-DZERO_SCHEME -DASSUME_ONE;zero scheme, Linus' assume-one loop, 2 getters + allocator
-mut-no-guard-2g;y;P4_junk;-DMUT_NO_GUARD;mutation: guard removed from the undo, 2 getters
-mut-set-zero-2g;y;P2_|P1_;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (seeds/003), 2 getters
-mut-or-free-2g;y;P2_|P1_;-DMUT_OR_FREE;mutation: atomic_or(FROZEN) on the final put, 2 getters
-mut-freeze-read-store-2g;y;P3_freeze;-DMUT_FREEZE_READ_STORE;mutation: freeze as read + store, not cmpxchg, 2 getters
-frozen-bit-3g;n;proven;-DGETTERS=3;frozen-bit scheme, 3 getters (all may freeze) + allocator, W=4, 2 lives
-cas-loop-3g;n;proven;-DZERO_SCHEME -DGETTERS=3;zero scheme, 3 getters + allocator
-assume-one-3g;n;proven;-DZERO_SCHEME -DASSUME_ONE -DGETTERS=3;zero scheme, assume-one loop, 3 getters + allocator
-mut-no-guard-3g;n;P4_junk;-DMUT_NO_GUARD -DGETTERS=3;mutation: guard removed, 3 getters
-mut-set-zero-3g;n;P2_|P1_;-DMUT_SET_ZERO -DGETTERS=3;mutation: freed page set to plain 0, 3 getters
-mut-or-free-3g;n;P2_|P1_;-DMUT_OR_FREE -DGETTERS=3;mutation: atomic_or on the final put, 3 getters
-mut-freeze-read-store-3g;n;P3_freeze;-DMUT_FREEZE_READ_STORE -DGETTERS=3;mutation: freeze as read + store, 3 getters
-cas-loop-mut-freeze-read-store-2g;n;P3_freeze;-DZERO_SCHEME -DMUT_FREEZE_READ_STORE;zero scheme with the freeze mutation (the model catches it there too)
-frozen-bit-3g-3lives;n;proven;-DGETTERS=3 -DLIVES=3;frozen-bit, 3 getters, 3 lives (reuse across lives)
-frozen-bit-3g-w5;n;proven;-DGETTERS=3 -DW=5;frozen-bit, 3 getters, 5-bit word (guard 8, headroom 8)
-frozen-bit-nr2-2g;n;proven;-DNR=2;frozen-bit, 2 getters taking 2 refs each (pins): 2x2 = headroom 4
-headroom-exact-w3-2g;n;proven;-DW=3;scaling check: 2 getters = headroom 2 of a 3-bit word (guard 2): no wrap
-headroom-exceeded-3g;n;P4_junk;-DGETTERS=3 -DW=3;scaling check: 3 getters > headroom 2 of a 3-bit word must wrap
+cas-loop-2g;y;cas-loop;-;;2 getters (all may freeze) + allocator, W=4, 2 lives
+assume-one-2g;y;assume-one;-;;2 getters + allocator
+plain-add-2g;y;plain-add;P2+P1,P3,P5;;no liveness check: the ceiling of a get, not a protocol
+frozen-bit-2g;y;frozen-bit;P5;;v5: junk kept, reset at the limit, put through 0: the v4 put-path race
+frozen-bit-undo-2g;y;frozen-bit-undo;P5;;the RFC's undo per failed get; the same put, the same race
+frozen-bit-cas-put-2g;y;frozen-bit-cas-put;-;;v5's get, the final put count -> FROZEN by cmpxchg: no race
+inverted-bit-2g;y;inverted-bit;P5;;0 = frozen, live = LIVE|count; its put goes through LIVE|0: the same race
+kernel-port-2g;y;kernel-port;P5;;page_ref.h of kernels/frozen-bit-6.12.patch as written (HVO early exit included)
+mut-no-guard-2g;y;frozen-bit;P4+P1,P2,P3,P5;-DMUT_NO_GUARD;mutation: no reset at the junk limit
+mut-set-zero-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (seeds/003)
+mut-or-free-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_OR_FREE;mutation: atomic_or(FROZEN) on the final put
+mut-freeze-read-store-2g;y;frozen-bit;P3+P1,P2,P4,P5;-DMUT_FREEZE_READ_STORE;mutation: freeze as read + store, not cmpxchg
+cas-loop-3g;n;cas-loop;-;-DGETTERS=3;3 getters + allocator
+assume-one-3g;n;assume-one;-;-DGETTERS=3;3 getters + allocator
+plain-add-3g;n;plain-add;P2+P1,P3,P5;-DGETTERS=3;no liveness check, 3 getters
+frozen-bit-3g;n;frozen-bit;P5;-DGETTERS=3;3 getters + allocator
+frozen-bit-undo-3g;n;frozen-bit-undo;P5;-DGETTERS=3;3 getters + allocator
+frozen-bit-cas-put-3g;n;frozen-bit-cas-put;-;-DGETTERS=3;3 getters + allocator
+inverted-bit-3g;n;inverted-bit;P5;-DGETTERS=3;3 getters + allocator
+kernel-port-3g;n;kernel-port;P5;-DGETTERS=3;3 getters + allocator
+mut-no-guard-3g;n;frozen-bit;P4+P1,P2,P3,P5;-DMUT_NO_GUARD -DGETTERS=3;mutation: no reset at the limit, 3 getters
+mut-set-zero-3g;n;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO -DGETTERS=3;mutation: freed page set to plain 0, 3 getters
+mut-or-free-3g;n;frozen-bit;P2+P1,P3,P4,P5;-DMUT_OR_FREE -DGETTERS=3;mutation: atomic_or on the final put, 3 getters
+mut-freeze-read-store-3g;n;frozen-bit;P3+P1,P2,P4,P5;-DMUT_FREEZE_READ_STORE -DGETTERS=3;mutation: freeze as read + store, 3 getters
+frozen-bit-undo-mut-no-guard-2g;n;frozen-bit-undo;P4+P1,P2,P3,P5;-DMUT_NO_GUARD;mutation: one undo whatever the junk, never the loop
+kernel-port-mut-no-guard-2g;n;kernel-port;P4+P1,P2,P3,P5,S0;-DMUT_NO_GUARD;mutation: the port without its limit loop
+cas-loop-mut-freeze-read-store-2g;n;cas-loop;P3+P1,P2,P5;-DMUT_FREEZE_READ_STORE;zero scheme with the freeze mutation
+frozen-bit-3g-3lives;n;frozen-bit;P5;-DGETTERS=3 -DLIVES=3;3 getters, 3 lives (reuse across lives)
+frozen-bit-cas-put-3g-3lives;n;frozen-bit-cas-put;-;-DGETTERS=3 -DLIVES=3;3 getters, 3 lives
+frozen-bit-3g-w5;n;frozen-bit;P5;-DGETTERS=3 -DW=5;3 getters, 5-bit word (limit FROZEN+8)
+frozen-bit-cas-put-3g-w5;n;frozen-bit-cas-put;-;-DGETTERS=3 -DW=5;3 getters, 5-bit word
+frozen-bit-nr2-2g;n;frozen-bit;P5;-DNR=2;2 getters taking 2 refs each (pins): 2x2 = headroom 4
+frozen-bit-cas-put-nr2-2g;n;frozen-bit-cas-put;-;-DNR=2;2 getters taking 2 refs each: headroom 4, no wrap
+inverted-bit-nr2-2g;n;inverted-bit;P5;-DNR=2;2 getters taking 2 refs each
+headroom-exact-w3-2g;n;frozen-bit-cas-put;-;-DW=3;scaling: 2 getters = headroom 2 of a 3-bit word: no wrap
+headroom-exceeded-3g;n;frozen-bit;P4+P1,P2,P3,P5;-DGETTERS=3 -DW=3;scaling: 3 getters > headroom 2 of a 3-bit word must wrap
+inverted-headroom-exceeded-3g;n;inverted-bit;P4+P1,P2,P3,P5;-DGETTERS=3 -DW=3;scaling: the same for inverted-bit
 EOF
 )
+# Schemes of RS_SCHEMES deliberately not modelled: "name;reason" lines.
+EXCLUDED=""
+# Model configurations that are not entries of the table.
+EXTRA_SCHEMES="kernel-port"
 
 QUICK=0
 KEEP=0
+JSON=0
+ALL_TRAILS=0
 SHOW=
 ONLY=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;
 	--keep) KEEP=1 ;;
+	--json) JSON=1 ;;
+	--all-trails) ALL_TRAILS=1 ;;
 	--list)
 		printf '%s\n' "$CONFIGS" | cut -d';' -f1
 		exit 0
 		;;
+	--schemes) SCHEMES_ONLY=1 ;;
 	--only)
 		[ $# -ge 2 ] || { echo "verify.sh: --only needs a configuration name" >&2; exit 2; }
 		ONLY+=("$2")
@@ -97,6 +161,41 @@ for n in "${ONLY[@]}"; do
 		{ echo "verify.sh: no configuration named '$n' (see --list)" >&2; exit 2; }
 done
 
+# ---- every scheme of the table is modelled or excluded with a reason ----
+[ -r "$REFSCHEME_H" ] || { echo "verify.sh: cannot read $REFSCHEME_H" >&2; exit 2; }
+# The quoted names of the X(ID, id, "name", ...) lines of RS_SCHEMES(X).
+TABLE=$(sed -n '/^#define RS_SCHEMES(X)/,/^[[:space:]]*$/p' "$REFSCHEME_H" |
+	sed -n 's/^[^"]*X([A-Z0-9_]*, *[a-z0-9_]*, *"\([^"]*\)".*/\1/p')
+[ -n "$TABLE" ] || { echo "verify.sh: no scheme names found in $REFSCHEME_H's RS_SCHEMES" >&2; exit 2; }
+coverage_bad=0
+coverage=
+for s in $TABLE; do
+	cfgs=$(printf '%s\n' "$CONFIGS" | awk -F';' -v s="$s" '$3 == s { printf "%s%s", sep, $1; sep = ", " }')
+	why=$(printf '%s\n' "$EXCLUDED" | awk -F';' -v s="$s" '$1 == s { print $2 }')
+	if [ -n "$cfgs" ]; then
+		coverage+="  $s: $cfgs"$'\n'
+	elif [ -n "$why" ]; then
+		coverage+="  $s: not modelled: $why"$'\n'
+	else
+		coverage+="  $s: NO MODEL CONFIGURATION and no stated exclusion"$'\n'
+		coverage_bad=1
+	fi
+done
+for s in $(printf '%s\n' "$CONFIGS" | cut -d';' -f3 | sort -u); do
+	printf '%s\n' $TABLE $EXTRA_SCHEMES | grep -qxF -- "$s" || {
+		coverage+="  $s: configured, but not a scheme of RS_SCHEMES"$'\n'
+		coverage_bad=1
+	}
+done
+for s in $EXTRA_SCHEMES; do
+	cfgs=$(printf '%s\n' "$CONFIGS" | awk -F';' -v s="$s" '$3 == s { printf "%s%s", sep, $1; sep = ", " }')
+	coverage+="  $s (not a table entry: the kernel port): $cfgs"$'\n'
+done
+if [ "${SCHEMES_ONLY:-0}" = 1 ]; then
+	printf 'schemes of %s (RS_SCHEMES) and their model configurations:\n%s' "$REFSCHEME_H" "$coverage"
+	exit "$coverage_bad"
+fi
+
 CC=${CC:-gcc}
 for tool in spin "$CC"; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -108,49 +207,175 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/folio-lab-model.XXXXXX")
 if [ "$KEEP" = 1 ]; then
-	echo "work directory kept: $WORK"
+	echo "work directory kept: $WORK" >&2
 else
 	trap 'rm -rf "$WORK"' EXIT
 fi
 
-now() { date +%s.%N; }
+# The text report goes to stdout, or to stderr under --json.
+if [ "$JSON" = 1 ]; then exec 3>&2; else exec 3>&1; fi
+say() { printf '%s\n' "$*" >&3; }
 
-passed=0
-failed=0
-echo "SPIN model check of the page refcount word ($(spin -V 2>&1 | head -1))"
-echo "model: $MODEL; full state-space search, depth bound $DEPTH"
-while IFS=';' read -r name quick expect flags desc; do
+now() { date +%s.%N; }
+json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\t/ /g')"; }
+
+# trail_words DIR FLAGS SCHEME: SPIN's replay of DIR's trail, condensed to
+# one line per run of steps of one process, in words.
+trail_words() {
+	local dir=$1 flags=$2 scheme=$3 fam w=4 nr=1
+	case $scheme in
+	cas-loop | assume-one | plain-add) fam=zero ;;
+	inverted-bit) fam=inverted ;;
+	*) fam=frozen ;;
+	esac
+	case " $flags " in *" -DW="*) w=$(printf '%s\n' "$flags" | sed -n 's/.*-DW=\([0-9]*\).*/\1/p') ;; esac
+	case " $flags " in *" -DNR="*) nr=$(printf '%s\n' "$flags" | sed -n 's/.*-DNR=\([0-9]*\).*/\1/p') ;; esac
+	# shellcheck disable=SC2086  # flags are words on purpose
+	(cd "$dir" && spin $flags -T -t model.pml 2>&1) | awk -v fam="$fam" -v W="$w" -v NR_="$nr" '
+		function fmt(v) {
+			v += 0
+			if (fam == "frozen" && v >= F) return v == F ? "FROZEN" : "FROZEN+" (v - F)
+			if (fam == "inverted") return v >= F ? "LIVE|" (v - F) : (v == 0 ? "0" : "0+" v)
+			return v
+		}
+		function who(id) { return id == 0 ? "allocator" : "getter " id }
+		function zero_pt() { return fam == "inverted" ? F : 0 }
+		# cont: the step continues the operation (get or put) the same
+		# process began in the step before, so it joins that line.
+		function add(id, s) { n++; act[n] = id; txt[n] = s; knd[n] = kind; cnt[n] = cont }
+		BEGIN { F = 2 ^ (W - 1) }
+		/^@@ / {
+			id = $2; e = $3 " " $4
+			kind = $3; cont = (e ~ /^(get (reset|undo|cmpxchg|sees)|put (cmpxchg|or))$/ || $3 == "free")
+			if ($3 == "free") kind = "put"
+			if (e == "alloc life") add(id, "allocates the page for life " $5 " (init_page_count): w " fmt($7) " -> " fmt($9))
+			else if ($3 == "set-frozen") add(id, "set_page_count_frozen() on the free page: w " fmt($4) " -> " fmt($6))
+			else if (e == "get add" && $6 == "ok") add(id, "try_get: add_return -> " fmt($5) ", not frozen: takes a reference (life " $8 ")")
+			else if (e == "get add" && $6 == "fail") add(id, "try_get: add_return -> " fmt($5) ", frozen: fails, its +" NR_ " stays as junk")
+			else if (e == "get add" && $5 + 0 == $5) add(id, "try_get (plain add): " fmt($5) " -> " fmt($7) ": takes a reference (life " $10 ")")
+			else if (e == "get reset" && $6 == "->") add(id, "junk at the limit: cmpxchg " fmt($5) " -> " fmt($7) " resets it")
+			else if (e == "get reset") { sub(/^w=/, "", $7); add(id, "junk at the limit: cmpxchg " fmt($5) " -> reset fails, w = " fmt($7)) }
+			else if (e == "get undo" && $6 == "->") add(id, "undo: cmpxchg " fmt($5) " -> " fmt($7) " wins")
+			else if (e == "get undo") { sub(/^w=/, "", $7); add(id, "undo: cmpxchg from " fmt($5) " fails (w = " fmt($7) "): the junk stays") }
+			else if (e == "get read") add(id, "try_get: reads " fmt($5))
+			else if (e == "get sees") add(id, "try_get: sees 0: fails")
+			else if (e == "get cmpxchg" && $6 == "->") add(id, "try_get: cmpxchg " fmt($5) " -> " fmt($7) ": takes a reference (life " $10 ")")
+			else if (e == "get cmpxchg") { sub(/^w=/, "", $7); add(id, "try_get: cmpxchg from " fmt($5) " fails (w = " fmt($7) "), retries") }
+			else if (e == "get hvo-read") add(id, "try_get (HVO early exit): reads " fmt($5) ", frozen: fails without writing")
+			else if (e == "put sub") {
+				s = "put: dec_and_test " fmt($5) " -> " fmt($7)
+				if ($7 == zero_pt() && fam == "frozen") s = s ", reaches 0: its cmpxchg 0 -> FROZEN is still to come"
+				if ($7 == zero_pt() && fam == "inverted") s = s ", reaches LIVE|0: its cmpxchg LIVE|0 -> 0 is still to come"
+				add(id, s)
+			}
+			else if (e == "put read") add(id, "put: reads " fmt($5))
+			else if (e == "put cmpxchg" && $6 == "->") add(id, "put: cmpxchg " fmt($5) " -> " fmt($7) " wins")
+			else if (e == "put cmpxchg") { sub(/^w=/, "", $7); add(id, "put: cmpxchg from " fmt($5) " fails (w = " fmt($7) ")" ($8 == "retry" ? ", retries" : ": no free")) }
+			else if (e == "put or") add(id, "put: atomic_or " fmt($5) " -> " fmt($7))
+			else if ($3 == "free") {
+				s = "frees the page (life " $5 ")"
+				if ($5 != $7) { s = s ", but the reference it dropped was from life " $7 ": it holds none in this life"; stale = id; slife = $5; olife = $7 }
+				else freer[$5] = id
+				add(id, s)
+			}
+			else if (e == "freeze cmpxchg") add(id, "freeze: cmpxchg " fmt($5) " -> " fmt($7))
+			else if (e == "freeze read") add(id, "freeze: reads " fmt($5))
+			else if (e == "freeze store") { gsub(/[(),]/, "", $0); sub(/^w=/, "", $8); add(id, "freeze: stores " fmt($5) " (it read " fmt($7) " before; w was " fmt($8) ")") }
+			else if ($3 == "unfreeze") add(id, "unfreeze: store " fmt($4) " -> " fmt($6))
+			else add(id, substr($0, 4))
+			next
+		}
+		/assertion violated/ { viol = $0 }
+		/trail ends after/ { steps = $0; sub(/.*after /, "", steps); sub(/ steps.*/, "", steps) }
+		END {
+			if (stale != "") {
+				role[stale] = "T1"
+				t2 = freer[olife]
+				if (t2 != "") role[t2] = (role[t2] == "" ? "T2" : role[t2] ", T2")
+				role[0] = (role[0] == "" ? "T3" : role[0] ", T3")
+			}
+			k = 0
+			for (i = 1; i <= n; i++) {
+				if (i > 1 && act[i] == act[i - 1] && cnt[i] && knd[i] == knd[i - 1]) { line = line "; " txt[i]; continue }
+				if (i > 1) printf "%d. %s\n", ++k, line
+				nm = who(act[i]) (role[act[i]] != "" ? " (" role[act[i]] ")" : "")
+				line = nm ": " txt[i]
+			}
+			if (n > 0) printf "%d. %s\n", ++k, line
+			if (stale != "")
+				printf "In the terms of the v4 report (DESIGN.md section 1): T1 = %s dropped its life-%s reference to 0 and was delayed before its cmpxchg 0 -> FROZEN (inverted-bit: LIVE|0 -> 0); T2 = %s won the cmpxchg and freed life %s; T3 = allocator reallocated the page (life %s) and dropped it to 0; T1'"'"'s old cmpxchg won and T1 freed a page it holds no reference to.\n", who(stale), olife, (t2 == "" ? "?" : who(t2)), olife, slife
+			printf "(%s steps)\n", steps == "" ? "?" : steps
+		}'
+}
+
+# find_trail DIR FLAGS PROP: build a verifier with only PROP armed and find
+# a short counterexample of it (pan -i, iterative shortening, within a small
+# depth bound first: counterexamples are shallow, the full space is not).
+find_trail() {
+	local dir=$1 flags=$2 prop=$3 bit mask E=-E m
+	bit=$(prop_bit "$prop")
+	mask=$((1 << bit))
+	[ "$prop" = P1 ] && E=
+	# shellcheck disable=SC2086
+	(cd "$dir" && rm -f model.pml.trail && spin $flags -DPROPS=$mask -a model.pml >spin-trail.log 2>&1 &&
+		"$CC" -O0 -DSAFETY -DREACH -o pan-trail pan.c >cc-trail.log 2>&1) || return 1
+	for m in 40 80 160 320; do
+		(cd "$dir" && ./pan-trail -m$m -i $E >pan-trail.log 2>&1) || true
+		[ -e "$dir/model.pml.trail" ] && return 0
+	done
+	(cd "$dir" && ./pan-trail -m"$DEPTH" $E >pan-trail.log 2>&1) || true
+	[ -e "$dir/model.pml.trail" ]
+}
+
+checks_ok=0
+checks_bad=0
+configs_run=0
+t_start=$(now)
+say "SPIN model check of the page refcount word ($(spin -V 2>&1 | head -1))"
+say "model: $MODEL; full state-space search (pan -c0), depth bound $DEPTH"
+say "schemes of refscheme.h's RS_SCHEMES and their configurations:"
+printf '%s' "$coverage" >&3
+if [ "$coverage_bad" = 1 ]; then
+	say "[FAIL] a scheme of the table is neither modelled nor excluded (add a configuration or an EXCLUDED line to model/verify.sh)"
+	checks_bad=$((checks_bad + 1))
+fi
+
+while IFS=';' read -r name quick scheme expect flags desc; do
 	[ -n "$name" ] || continue
 	if [ ${#ONLY[@]} -gt 0 ]; then
 		printf '%s\n' "${ONLY[@]}" | grep -qxF -- "$name" || continue
 	elif [ "$QUICK" = 1 ] && [ "$quick" != y ]; then
 		continue
 	fi
+	configs_run=$((configs_run + 1))
 	dir=$WORK/$name
 	mkdir -p "$dir"
 	cp "$MODEL" "$dir/model.pml"
+	sdef=S_$(printf '%s' "$scheme" | tr 'a-z-' 'A-Z_')
+	allflags="-DSCHEME=$sdef${flags:+ $flags}"
+	primary=${expect%%+*}
+	[ "$expect" = - ] && primary=
+	expected_cex=$(printf '%s' "$expect" | tr '+,' '  ')
+	[ "$expect" = - ] && expected_cex=
+	say ""
+	say "== $name: $scheme; $desc"
 	t0=$(now)
+	fail_build=
 	# shellcheck disable=SC2086  # flags are words on purpose
-	if ! (cd "$dir" && spin $flags -a model.pml >spin.log 2>&1); then
-		echo "[FAIL] $name: spin could not generate the verifier:"
-		sed 's/^/    /' "$dir/spin.log"
-		failed=$((failed + 1))
-		continue
-	fi
+	if ! (cd "$dir" && spin $allflags -a model.pml >spin.log 2>&1); then
+		fail_build="spin could not generate the verifier: $(tr '\n' ' ' <"$dir/spin.log")"
 	# -DSAFETY: safety properties only (assertions, invalid end states);
 	# no -DBITSTATE, no -DCOLLAPSE, no -DMA: the search is exhaustive.
-	if ! (cd "$dir" && "$CC" -O2 -DSAFETY -o pan pan.c >cc.log 2>&1); then
-		echo "[FAIL] $name: compiling pan.c failed:"
-		sed 's/^/    /' "$dir/cc.log"
-		failed=$((failed + 1))
+	elif ! (cd "$dir" && "$CC" -O1 -DSAFETY -o pan pan.c >cc.log 2>&1); then
+		fail_build="compiling pan.c failed: $(head -5 "$dir/cc.log" | tr '\n' ' ')"
+	fi
+	if [ -n "$fail_build" ]; then
+		say "[FAIL] $name: $fail_build"
+		checks_bad=$((checks_bad + 1))
 		continue
 	fi
 	set +e
-	# --show: -i shortens the counterexample iteratively (more search, a
-	# trail that is easier to read).
-	panopts=(-m"$DEPTH")
-	[ "$name" = "$SHOW" ] && panopts+=(-i)
-	(cd "$dir" && ./pan "${panopts[@]}" >pan.log 2>&1)
+	(cd "$dir" && ./pan -m"$DEPTH" -c0 >pan.log 2>&1)
 	set -e
 	t1=$(now)
 	log=$dir/pan.log
@@ -160,7 +385,6 @@ while IFS=';' read -r name quick expect flags desc; do
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$log" | head -1)
 	pant=$(sed -n 's/^pan: elapsed time \([0-9.e+]*\).*/\1/p' "$log" | head -1)
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-	stats="${stored:-?} states stored, ${trans:-?} transitions, depth ${depth:-?}, search ${pant:-?} s (${wall} s with build)"
 
 	# Truncation: any of these means the search did not cover the space.
 	trunc=
@@ -173,73 +397,116 @@ while IFS=';' read -r name quick expect flags desc; do
 	fi
 	[ -n "$errors" ] || trunc="no result from pan"
 
-	viol=$(grep -m1 -E '^pan:[0-9]+: ' "$log" | sed 's/^pan:[0-9]*: *//' || true)
 	# Vacuity: SPIN lists "(K of N states)" unreached per process type; a
-	# proof with K > 0 left part of the protocol (say, the guard loop or a
-	# lost cmpxchg) unexercised.
+	# search with K > 0 left part of the protocol (say, the limit loop or a
+	# lost cmpxchg) unexercised, so its proofs would be vacuous.
 	unreached=$(awk '/^[[:space:]]*\([0-9]+ of [0-9]+ states\)/ {
 		gsub(/[()]/, ""); k += $1; n += $3 } END { printf "%d %d", k, n }' "$log")
 	unr_k=${unreached% *}
 	unr_n=${unreached#* }
-	if [ "$expect" = proven ]; then
-		if [ -z "$trunc" ] && [ "$errors" = 0 ] && [ "$unr_k" = 0 ] && [ "$unr_n" -gt 0 ]; then
-			echo "[PASS] $name: proven P1-P4 ($desc)"
-			echo "       $stats; all $unr_n model states reached"
-			passed=$((passed + 1))
-		else
-			echo "[FAIL] $name: NOT proven ($desc)"
-			[ -n "$trunc" ] && echo "       incomplete: $trunc"
-			[ "$unr_k" != 0 ] && echo "       vacuous: $unr_k of $unr_n model states never reached:" &&
-				grep -E '^[[:space:]]+[^([:space:]].*, state [0-9]+' "$log" | head -20 | sed 's/^/         /'
-			[ -n "$viol" ] && echo "       counterexample: $viol (replay: model/verify.sh --show $name)"
-			echo "       $stats"
-			failed=$((failed + 1))
-		fi
-	else
-		if [ "${errors:-0}" != 0 ] && printf '%s\n' "$viol" | grep -qE -- "$expect"; then
-			echo "[PASS] $name: caught ($desc)"
-			echo "       counterexample: $viol"
-			echo "       $stats"
-			passed=$((passed + 1))
-		elif [ "${errors:-0}" != 0 ]; then
-			echo "[FAIL] $name: caught, but not by the expected property /$expect/ ($desc)"
-			echo "       counterexample: $viol"
-			echo "       $stats"
-			failed=$((failed + 1))
-		else
-			echo "[FAIL] $name: mutation NOT caught ($desc)"
-			[ -n "$trunc" ] && echo "       incomplete: $trunc"
-			echo "       $stats"
-			failed=$((failed + 1))
-		fi
+	vac=
+	if [ "$unr_k" != 0 ] || [ "$unr_n" = 0 ]; then
+		vac="$unr_k of $unr_n model states never reached"
 	fi
-	if [ "$name" = "$SHOW" ]; then
-		if [ -e "$dir/model.pml.trail" ]; then
-			echo "---- counterexample of $name: step, process, source line, statement -> globals it changed ----"
-			# shellcheck disable=SC2086
-			(cd "$dir" && spin $flags -t -p -g model.pml) | awk '
-				function flush() {
-					if (line != "")
-						print line (chg != "" ? "   ->" chg : "")
-					line = ""; chg = ""
-				}
-				/^[[:space:]]+[0-9]+:[[:space:]]+proc/ { flush(); line = $0; next }
-				/^#processes/ { flush(); done = 1; next }
-				done && /^\t\t[A-Za-z_0-9]+ = / { next }
-				/^\t\t[A-Za-z_0-9]+ = / {
-					if (last[$1] != $3 && $1 !~ /^(P[0-9]_|sanity_)/)
-						chg = chg " " $1 "=" $3
-					last[$1] = $3
-					next
-				}
-				/^spin: trail ends|^[[:space:]]*$/ { next }
-				{ flush(); print }
-				END { flush() }' || true
-		else
-			echo "---- $name: no trail (nothing found) ----"
+
+	# The violated properties: pan -c0 prints each violation whose message
+	# differs from the previous one, so every violated assertion appears.
+	violated=$(grep -E '^pan:[0-9]+: ' "$log" | sed 's/^pan:[0-9]*: *//; s/ (at depth.*//' |
+		sed 's/^assertion violated \(P[0-9]\|S0\)_.*/\1/; s/^invalid end state.*/P1/' | sort -u | tr '\n' ' ' || true)
+	first_msg() { # the first message of property $1, and its depth
+		grep -E '^pan:[0-9]+: ' "$log" | sed 's/^pan:[0-9]*: *//' |
+			if [ "$1" = P1 ]; then grep -E '^(assertion violated P1_|invalid end state)'; else grep -E "^assertion violated $1_"; fi | head -1 || true
+	}
+	say "   ${stored:-?} states stored, ${trans:-?} transitions, depth ${depth:-?}, search ${pant:-?} s (${wall} s with build), $((unr_n - unr_k)) of $unr_n model states reached"
+	[ -n "$trunc" ] && say "   INCOMPLETE: $trunc"
+	[ -n "$vac" ] && {
+		say "   VACUOUS: $vac:"
+		grep -E '^[[:space:]]+[^([:space:]].*, state [0-9]+' "$log" | head -20 | sed 's/^/     /' >&3
+	}
+	for v in $violated; do
+		case " $PROPS_ALL " in *" $v "*) ;; *) violated="$violated ?" ;; esac
+	done
+
+	props=$PROPS_ALL
+	no_junk "$scheme" && props=$(printf '%s\n' $PROPS_ALL | grep -vx P4 | tr '\n' ' ')
+	for p in $props; do
+		outcome=proven
+		case " $violated " in *" $p "*) outcome=counterexample ;; esac
+		[ -n "$trunc" ] && outcome=incomplete
+		[ "$outcome" = proven ] && [ -n "$vac" ] && outcome=vacuous
+		expected=proven
+		case " $expected_cex " in *" $p "*) expected=counterexample ;; esac
+		ok=false
+		if [ "$outcome" = "$expected" ] && { [ "$outcome" != counterexample ] || [ -z "$vac" ]; }; then
+			ok=true
 		fi
+		# A counterexample in a configuration that left code unreached is
+		# still one, but the configuration is not exercising what it says.
+		[ -n "$vac" ] && ok=false
+		msg= cex_depth= trail=
+		if [ "$outcome" = counterexample ]; then
+			msg=$(first_msg "$p")
+			want_trail=0
+			case " $(printf '%s' "$primary" | tr ',' ' ') " in *" $p "*) want_trail=1 ;; esac
+			[ "$ALL_TRAILS" = 1 ] && want_trail=1
+			[ "$expected" != counterexample ] && want_trail=1
+			[ "$name" = "$SHOW" ] && want_trail=1
+			if [ "$want_trail" = 1 ]; then
+				if find_trail "$dir" "$allflags" "$p"; then
+					trail=$(trail_words "$dir" "$allflags" "$scheme")
+					cex_depth=$(printf '%s\n' "$trail" | sed -n 's/^(\([0-9]*\) steps)$/\1/p' | tail -1)
+					if [ "$name" = "$SHOW" ]; then
+						say "---- SPIN's replay of $name's $p trail (spin -t -p -g) ----"
+						# shellcheck disable=SC2086
+						(cd "$dir" && spin $allflags -DPROPS=$((1 << $(prop_bit "$p"))) -t -p -g model.pml) >&3 2>&1 || true
+					fi
+				else
+					trail="(no trail: the targeted search found none; see --keep)"
+				fi
+			fi
+		fi
+		if [ "$ok" = true ]; then
+			checks_ok=$((checks_ok + 1))
+			mark=ok
+		else
+			checks_bad=$((checks_bad + 1))
+			mark=FAIL
+		fi
+		say "$(printf '   [%-4s] %-19s %-3s %-14s %-25s %s' "$mark" "$scheme" "$p" "$outcome" "(expected $expected)" "$(prop_desc "$p")")"
+		[ -n "$msg" ] && say "          $(printf '%s' "$msg" | sed 's/ (at depth \([0-9]*\))$/ (first met at depth \1 of the full search)/')${cex_depth:+; shortest trail found: $cex_depth steps}"
+		if [ -n "$trail" ]; then
+			printf '%s\n' "$trail" | grep -v '^([0-9?]* steps)$' | sed 's/^/            /' >&3
+		fi
+		if [ "$JSON" = 1 ]; then
+			{
+				printf '{"scheme":%s,"property":%s,"config":%s,"outcome":%s,"expected":%s,"ok":%s' \
+					"$(json_str "$scheme")" "$(json_str "$p")" "$(json_str "$name")" \
+					"$(json_str "$outcome")" "$(json_str "$expected")" "$ok"
+				printf ',"states":%s,"transitions":%s,"depth":%s,"unreached":%s,"model_states":%s' \
+					"${stored:-null}" "${trans:-null}" "${depth:-null}" "${unr_k:-null}" "${unr_n:-null}"
+				printf ',"search_s":%s,"flags":%s,"description":%s,"property_text":%s' \
+					"${pant:-null}" "$(json_str "$allflags")" "$(json_str "$desc")" "$(json_str "$(prop_desc "$p")")"
+				[ -n "$msg" ] && printf ',"assertion":%s' "$(json_str "$msg")"
+				[ -n "$cex_depth" ] && printf ',"cex_depth":%s' "$cex_depth"
+				if [ -n "$trail" ]; then
+					printf ',"trail":['
+					printf '%s\n' "$trail" | grep -v '^([0-9?]* steps)$' | {
+						sep=
+						while IFS= read -r l; do printf '%s%s' "$sep" "$(json_str "$l")"; sep=,; done
+					}
+					printf ']'
+				fi
+				printf '}\n'
+			}
+		fi
+	done
+	if printf '%s' "$violated" | grep -q '?'; then
+		say "   [FAIL] an error that is no known property: $(grep -E '^pan:[0-9]+: ' "$log" | head -3 | tr '\n' ' ')"
+		checks_bad=$((checks_bad + 1))
 	fi
 done <<<"$CONFIGS"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_end=$(now)
+say ""
+say "$configs_run configurations, $((checks_ok + checks_bad)) checks: $checks_ok as expected, $checks_bad not ($(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.0f", b - a }') s)"
+[ "$checks_bad" = 0 ]
