@@ -128,7 +128,7 @@ for spec in "${kernels[@]}"; do
 	done
 	if [ "$spec" = "$label" ]; then
 		lab_kernel_label "$label" ||
-			die "--kernel $label: give a tree (LABEL=TREE), or use one of the lab's kernels: $(lab_kernel_labels | tr '\n' ' ')"
+			die "--kernel $label: give a tree (LABEL=TREE), or use one of the lab's kernels: $(lab_kernel_labels | paste -sd ' ')"
 		tree=$("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "$label" | sed -n "s/^$label=//p")
 		[ -n "$tree" ] || die "kernels/build.sh gave no tree for $label"
 	else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The runner fails loudly and clearly: broken kernel tree, hung suite, a
-# "BUG:" on the console, a failing suite.
+# The runner fails loudly and clearly: an unknown kernel label, a broken
+# kernel tree, a hung suite, a "BUG:" on the console, a failing suite.
 # usage: guest-failures.sh broken|hang|bug|suite-fails
 source "$(dirname "$0")/guest-lib.sh"
 need_guest_tools
@@ -24,6 +24,9 @@ case "$mode" in
 broken)
 	fake="$TEST_TMP/fake-tree"
 	mkdir -p "$fake/arch/x86/boot"
+	# A bare label must be one of the lab's kernels (kernels/build.sh --list).
+	expect_failure 10 "use one of the lab's kernels: base patched patched-cas-put" \
+		--bare --kernel nonsense --out "$TEST_TMP/o1"
 	expect_failure 10 'bzImage missing' --bare --kernel "junk=$fake" --out "$TEST_TMP/o1"
 	head -c 3000000 /dev/urandom >"$fake/arch/x86/boot/bzImage"
 	expect_failure 10 'Module.symvers missing' --bare --kernel "junk=$fake" --out "$TEST_TMP/o1"
