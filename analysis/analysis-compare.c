@@ -725,7 +725,7 @@ static void md_cell(struct fl_sbuf *out, const char *s)
 		else if (*s == '\n' || *s == '\r')
 			fl_sb_puts(out, " ");
 		else
-			fl_sb_printf(out, "%c", *s);
+			fl_sb_putn(out, s, 1);
 	}
 	fl_sb_puts(out, " |");
 }

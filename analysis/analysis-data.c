@@ -54,9 +54,20 @@ void fl_sb_printf(struct fl_sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void fl_sb_putn(struct fl_sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
 void fl_sb_puts(struct fl_sbuf *b, const char *s)
 {
-	fl_sb_printf(b, "%s", s);
+	fl_sb_putn(b, s ? s : "", s ? strlen(s) : 0);
 }
 
 void fl_sb_html(struct fl_sbuf *b, const char *s)
@@ -76,7 +87,7 @@ void fl_sb_html(struct fl_sbuf *b, const char *s)
 			fl_sb_puts(b, "&quot;");
 			break;
 		default:
-			fl_sb_printf(b, "%c", *s);
+			fl_sb_putn(b, s, 1);
 		}
 	}
 }
@@ -91,7 +102,11 @@ void fl_sb_csv(struct fl_sbuf *b, const char *s)
 	}
 	fl_sb_puts(b, "\"");
 	for (; *s; s++)
-		fl_sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+	{
+		fl_sb_putn(b, s, 1);
+		if (*s == '"')
+			fl_sb_putn(b, s, 1); /* "" inside a quoted field */
+	}
 	fl_sb_puts(b, "\"");
 }
 
@@ -414,15 +429,17 @@ static int parse_record(struct fl_dataset *ds, struct json_object *o, const char
 
 int fl_ds_load(struct fl_dataset *ds, const char *dir)
 {
-	char path[4096], meta[4096], *data, *line, *end;
-	size_t di, lineno = 0, len;
+	char path[4096], meta[4096], *line = NULL;
+	size_t di, lineno = 0, cap = 0;
 	struct json_tokener *tok;
 	struct fl_dir *d;
+	ssize_t got;
+	FILE *f;
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/samples.jsonl", dir);
-	data = fl_read_file(path, &len);
-	if (!data) {
+	f = fopen(path, "r");
+	if (!f) {
 		fprintf(stderr, "folio-lab-compare: %s: cannot read %s: %s\n", dir, path,
 			strerror(errno));
 		return -1;
@@ -436,22 +453,21 @@ int fl_ds_load(struct fl_dataset *ds, const char *dir)
 	if (access(meta, R_OK) == 0 && !d->meta)
 		fprintf(stderr, "folio-lab-compare: warning: %s is not valid JSON\n", meta);
 
+	/* line by line: the file itself never sits in memory */
 	tok = json_tokener_new();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	for (line = data; line < data + len && !rc; line = end + 1) {
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
 		struct json_object *o;
-		size_t n, used;
+		size_t n = (size_t)got, used;
+		bool last = n == 0 || line[n - 1] != '\n';
 
-		end = memchr(line, '\n', (size_t)(data + len - line));
-		if (!end)
-			end = data + len;
-		n = (size_t)(end - line);
 		lineno++;
 		if (memchr(line, 0, n)) {
 			rc = bad_line(path, lineno, "a NUL byte: not a text record%s%s", "", "");
 			break;
 		}
-		while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+			     line[n - 1] == '\t'))
 			n--;
 		if (strspn(line, " \t") >= n)
 			continue; /* a blank line */
@@ -463,7 +479,7 @@ int fl_ds_load(struct fl_dataset *ds, const char *dir)
 			rc = bad_line(path, lineno, "not a JSON record (%s)%s",
 				      o ? "text after the object"
 					: json_tokener_error_desc(json_tokener_get_error(tok)),
-				      end == data + len ? "; the last line, truncated?" : "");
+				      last ? "; the last line, truncated?" : "");
 			break;
 		}
 		if (parse_record(ds, o, path, lineno, di)) {
@@ -471,8 +487,13 @@ int fl_ds_load(struct fl_dataset *ds, const char *dir)
 			rc = -1;
 		}
 	}
+	if (!rc && ferror(f)) {
+		fprintf(stderr, "folio-lab-compare: %s: read error: %s\n", path, strerror(errno));
+		rc = -1;
+	}
 	json_tokener_free(tok);
-	free(data);
+	free(line);
+	fclose(f);
 	return rc;
 }
 

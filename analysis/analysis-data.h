@@ -20,6 +20,7 @@ struct fl_sbuf {
 
 void fl_sb_printf(struct fl_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fl_sb_puts(struct fl_sbuf *b, const char *s);
+void fl_sb_putn(struct fl_sbuf *b, const char *s, size_t n);
 void fl_sb_html(struct fl_sbuf *b, const char *s); /* HTML-escaped */
 void fl_sb_csv(struct fl_sbuf *b, const char *s);  /* one RFC 4180 field */
 void fl_sb_free(struct fl_sbuf *b);

@@ -5,11 +5,16 @@ analysis tests, so that they do not depend on a measurement.
 usage: analysis-gen.py OUT [--layout single|split] [--reps N] [--effect PCT]
                            [--noise PCT] [--seed S] [--kernels base,patched]
                            [--where native|guest] [--pus N]
+                           [--rows N [--shift-rows K]]
 
 --effect: change of the last kernel's throughput against the first (percent,
           all contended cases); --noise: relative stddev of repetitions.
 --layout single: one directory holding every kernel label (as `run.sh main`
           writes); split: OUT/<label>/ per kernel (for `compare BASE NEW`).
+--rows N: instead of the realistic suite, N rows of known answers: workload
+          `synth`, variants r0..r{N-1}, 4 workers, every row at 1e6 ops/s with
+          --noise; the last kernel's first K rows (--shift-rows, default all)
+          changed by --effect percent. For the false-regression and power rates.
 """
 import argparse
 import json
@@ -46,7 +51,24 @@ def meta_entry(label, args, release):
     }
 
 
+def synth_records(label, k_index, nkernels, args, rng):
+    release = "6.12.0-folio-lab-" + label
+    out = []
+    last = k_index == nkernels - 1 and nkernels > 1
+    shifted = args.rows if args.shift_rows is None else args.shift_rows
+    for row in range(args.rows):
+        gain = 1 + args.effect / 100.0 if last and row < shifted else 1.0
+        for rep in range(args.reps):
+            ops_s = 1e6 * gain * (1 + rng.gauss(0, args.noise / 100))
+            ops = int(ops_s)
+            out.append(rec(label, release, args, "synth", f"r{row}", "threads", 4, rep, 1.0, ops,
+                           [ops // 4] * 4, {}, {}))
+    return out
+
+
 def records(label, k_index, nkernels, args, rng):
+    if args.rows:
+        return synth_records(label, k_index, nkernels, args, rng)
     release = "6.12.0-folio-lab-" + label
     out = []
     gain = (1 + args.effect / 100.0) if k_index == nkernels - 1 and nkernels > 1 else 1.0
@@ -86,7 +108,7 @@ def records(label, k_index, nkernels, args, rng):
 
 def rec(label, release, args, wl, variant, mode, workers, rep, dur, ops, pw, ctr, params):
     return {
-        "schema": 1, "run_id": f"20260601T120000Z-test-{os.getpid()}",
+        "schema": 1, "run_id": f"20260601T120000Z-test-{label}-{os.getpid()}",
         "timestamp": f"2026-06-01T12:{rep:02d}:00Z", "workload": wl, "variant": variant,
         "kernel": label, "kernel_release": release,
         "kernel_scheme": "frozen-bit" if label == "patched" else "zero",
@@ -109,6 +131,8 @@ def main():
     ap.add_argument("--kernels", default="base,patched")
     ap.add_argument("--where", choices=["native", "guest"], default="guest")
     ap.add_argument("--pus", type=int, default=8)
+    ap.add_argument("--rows", type=int, default=0)
+    ap.add_argument("--shift-rows", type=int, default=None)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     labels = args.kernels.split(",")
