@@ -626,6 +626,17 @@ static void test_plain_add(void)
 
 /* ---- concurrency ---- */
 
+/* Zeroed memory for the structs below, which want 128-byte alignment. */
+static void *zalloc_lines(size_t size)
+{
+	size_t rounded = (size + 127) & ~(size_t)127;
+	void *p = aligned_alloc(128, rounded);
+
+	CHECK(p);
+	memset(p, 0, rounded);
+	return p;
+}
+
 struct shared_word {
 	_Alignas(128) rs_atomic_t v;
 	_Alignas(128) _Atomic int frozen_flag; /* set only inside a won freeze */
@@ -726,7 +737,7 @@ static void *stress_freezer(void *p)
 
 static void test_stress_freeze(enum rs_scheme s, int nr)
 {
-	struct shared_word *w = malloc(sizeof(*w));
+	struct shared_word *w = zalloc_lines(sizeof(*w));
 	pthread_t t[256];
 	unsigned int ngetters = nthreads - 1;
 
@@ -760,7 +771,7 @@ static void test_stress_freeze(enum rs_scheme s, int nr)
 /* Plain get/put with no freezer (plain-add too): the word returns to base. */
 static void test_stress_getput(enum rs_scheme s)
 {
-	struct shared_word *w = malloc(sizeof(*w));
+	struct shared_word *w = zalloc_lines(sizeof(*w));
 	pthread_t t[256];
 
 	CHECK(w);
@@ -836,7 +847,7 @@ static void *free_getter(void *p)
 
 static void test_one_free(enum rs_scheme s)
 {
-	struct free_round *r = malloc(sizeof(*r));
+	struct free_round *r = zalloc_lines(sizeof(*r));
 	unsigned int nholders = nthreads > 2 ? nthreads / 2 : 1;
 	unsigned int ngetters = nthreads - nholders;
 	pthread_t t[256];
@@ -955,7 +966,7 @@ static uint64_t now_ns(void)
 
 static void test_revive(enum rs_scheme s)
 {
-	struct revive *r = malloc(sizeof(*r));
+	struct revive *r = zalloc_lines(sizeof(*r));
 	unsigned int ngetters = nthreads - 1;
 	struct rs_stats st = {0};
 	pthread_t t[256];
@@ -1044,7 +1055,7 @@ static void *zero_observer(void *p)
 
 static long watch_zero(enum rs_scheme s, long *reads)
 {
-	struct zero_watch *z = calloc(1, sizeof(*z));
+	struct zero_watch *z = zalloc_lines(sizeof(*z));
 	struct rs_stats st = {0};
 	pthread_t t;
 	long seen;
@@ -1113,7 +1124,7 @@ static void *guard_hammer(void *p)
 
 static void test_guard(enum rs_scheme s)
 {
-	struct shared_word *w = malloc(sizeof(*w));
+	struct shared_word *w = zalloc_lines(sizeof(*w));
 	struct expect e = expect_of(s);
 	pthread_t t[256];
 
