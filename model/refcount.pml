@@ -12,7 +12,9 @@
  *               path), S_FROZEN_BIT_CAS_PUT (race-free put),
  *               S_INVERTED_BIT (0 = frozen, live = LIVE | count), and
  *               S_KERNEL_PORT: not a table entry but the lab's kernel port
- *               (kernels/frozen-bit-6.12.patch, page_ref.h) as written.
+ *               (kernels/frozen-bit-6.12.patch, page_ref.h) as written;
+ *               with -DKERNEL_CAS_PUT, its put is that of patched-cas-put
+ *               (kernels/frozen-bit-cas-put-6.12.patch on top).
  *   GETTERS     number of speculative getter processes (default 2).
  *   FREEZERS    how many of the getters may freeze the page at the count
  *               they expect (NR, their own references) and unfreeze it
@@ -397,13 +399,23 @@ inline put(n)
 	fi;
 	mylife = 0
 }
-#elif SCHEME == S_FROZEN_BIT_CAS_PUT
+#elif SCHEME == S_FROZEN_BIT_CAS_PUT || (SCHEME == S_KERNEL_PORT && defined(KERNEL_CAS_PUT))
 inline put(n)
 {
-	/* rs_frozen_bit_cas_put_put: old = rs_read(v); cmpxchg loop */
+	/*
+	 * rs_frozen_bit_cas_put_put: old = rs_read(v); cmpxchg loop. The
+	 * kernel's patched-cas-put (kernels/frozen-bit-cas-put-6.12.patch,
+	 * __page_ref_put_to_frozen) is the same loop: val = atomic_read();
+	 * do { new = val == nr ? FROZEN : val - nr; } while
+	 * (!atomic_try_cmpxchg(&v, &val, new)); return val == nr.
+	 */
 	d_step { old = w; printf("@@ %d put read %d\n", id, w) };
 	do
 	:: d_step {
+#if SCHEME == S_KERNEL_PORT
+		/* its VM_WARN_ON_ONCE_PAGE(__page_count_is_frozen(val)) */
+		CHECK(S0_no_put_on_frozen_word, 0, !FROZ(old));
+#endif
 		if
 		:: old == n && w == old ->
 			printf("@@ %d put cmpxchg %d -> %d\n", id, w, FROZEN);

@@ -64,7 +64,8 @@ no_junk() { case $1 in cas-loop | assume-one | plain-add) return 0 ;; esac; retu
 
 # Configurations:
 #   name ; in --quick ; scheme ; expected counterexamples ; spin -D flags ; what it is
-# scheme: a name from RS_SCHEMES, or kernel-port (kernels/frozen-bit-6.12.patch).
+# scheme: a name from RS_SCHEMES, or kernel-port (kernels/frozen-bit-6.12.patch;
+# with -DKERNEL_CAS_PUT plus kernels/frozen-bit-cas-put-6.12.patch).
 # Expected counterexamples: "-" (every property proven), else the
 # properties with a counterexample as PRIMARY[+SECONDARY]: a trail is shown
 # for the primary ones; secondary ones (what a mutation's first violation
@@ -80,6 +81,7 @@ frozen-bit-undo-2g;y;frozen-bit-undo;P5;;the RFC's undo per failed get; the same
 frozen-bit-cas-put-2g;y;frozen-bit-cas-put;-;;v5's get, the final put count -> FROZEN by cmpxchg: no race
 inverted-bit-2g;y;inverted-bit;P5;;0 = frozen, live = LIVE|count; its put goes through LIVE|0: the same race
 kernel-port-2g;y;kernel-port;P5;;page_ref.h of kernels/frozen-bit-6.12.patch as written (HVO early exit included)
+kernel-port-cas-put-2g;y;kernel-port;-;-DKERNEL_CAS_PUT;the same with frozen-bit-cas-put-6.12.patch on top (patched-cas-put)
 mut-no-guard-2g;y;frozen-bit;P4+P1,P2,P3,P5;-DMUT_NO_GUARD;mutation: no reset at the junk limit
 mut-set-zero-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (seeds/003)
 mut-or-free-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_OR_FREE;mutation: atomic_or(FROZEN) on the final put
@@ -92,6 +94,7 @@ frozen-bit-undo-3g;n;frozen-bit-undo;P5;-DGETTERS=3;3 getters + allocator
 frozen-bit-cas-put-3g;n;frozen-bit-cas-put;-;-DGETTERS=3;3 getters + allocator
 inverted-bit-3g;n;inverted-bit;P5;-DGETTERS=3;3 getters + allocator
 kernel-port-3g;n;kernel-port;P5;-DGETTERS=3;3 getters + allocator
+kernel-port-cas-put-3g;n;kernel-port;-;-DKERNEL_CAS_PUT -DGETTERS=3;patched-cas-put, 3 getters + allocator
 mut-no-guard-3g;n;frozen-bit;P4+P1,P2,P3,P5;-DMUT_NO_GUARD -DGETTERS=3;mutation: no reset at the limit, 3 getters
 mut-set-zero-3g;n;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO -DGETTERS=3;mutation: freed page set to plain 0, 3 getters
 mut-or-free-3g;n;frozen-bit;P2+P1,P3,P4,P5;-DMUT_OR_FREE -DGETTERS=3;mutation: atomic_or on the final put, 3 getters
