@@ -60,11 +60,34 @@ static bool is_sha1(const char *s)
 	return s && strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
+/* A deep copy without null members or elements: KCIDB allows no nulls anywhere. */
 static struct json_object *copy_json(struct json_object *o)
 {
-	struct json_object *c = NULL;
+	struct json_object *c;
 
-	if (!o || json_object_deep_copy(o, &c, NULL) != 0)
+	if (!o)
+		return NULL;
+	if (json_object_is_type(o, json_type_object)) {
+		c = json_object_new_object();
+		json_object_object_foreach(o, k, v)
+		{
+			if (v)
+				json_object_object_add(c, k, copy_json(v));
+		}
+		return c;
+	}
+	if (json_object_is_type(o, json_type_array)) {
+		c = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *v = json_object_array_get_idx(o, i);
+
+			if (v)
+				json_object_array_add(c, copy_json(v));
+		}
+		return c;
+	}
+	c = NULL;
+	if (json_object_deep_copy(o, &c, NULL) != 0)
 		return NULL;
 	return c;
 }

@@ -10,7 +10,7 @@ Cases: pread/default threads compact at 1 and 2 workers (the step, the
 outlier and --shift apply to them) and atomics/frozen-bit threads compact at
 2 workers (only the outlier applies: a bad day hits everything).
 --step: builds K and later run PCT faster (negative: slower); --outlier: build
-J alone is off by PCT; --shift: every build of this call is off by PCT
+J alone is off by PCT; --extra-cases N: N more flat cases; --shift: every build of this call is off by PCT
 (a regressed newest build). --bare: builds without git describe/commit/config
 hash in meta.json (what a run without --kernel LABEL=TREE records).
 """
@@ -43,7 +43,10 @@ def main():
     ap.add_argument("--bare", default="")
     ap.add_argument("--label", default="next")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--extra-cases", type=int, default=0,
+                    help="N more flat atomics cases (variants v0..), for the benchmark")
     a = ap.parse_args()
+    cases = CASES + [("atomics", "v%d" % k, 1 + k % 4, 3.0e7, False) for k in range(a.extra_cases)]
     bare = {int(x) for x in a.bare.split(",") if x}
     day0 = datetime.datetime(2026, 6, 1, 3, 0, 0, tzinfo=datetime.timezone.utc)
     for i in range(a.first, a.first + a.builds):
@@ -56,7 +59,7 @@ def main():
         run_id = when.strftime("%Y%m%dT%H%M%SZ") + "-ci-%d" % (1000 + i)
         recs = []
         k = 0
-        for wl, var, workers, ops, stepped in CASES:
+        for wl, var, workers, ops, stepped in cases:
             f = 1.0
             if stepped and a.step_at and i >= a.step_at:
                 f *= 1 + a.step / 100
