@@ -11,7 +11,7 @@ export FOLIO_LAB_CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
 DEPS=(cmake make gcc pkg-config libhwloc-dev hwloc liburing-dev libjson-c-dev
 	gnuplot-nox linux-perf qemu-system-x86 busybox-static linux-source-6.12
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync dwarves
-	spin python3-scipy chromium file jq)
+	spin python3-scipy chromium file jq libsqlite3-dev sqlite3 lava-common)
 
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
@@ -39,6 +39,9 @@ Commands:
   report DIR              the self-contained HTML report of a results directory
   verify                  model-check the refcount protocol with SPIN
   experiment NAME|--list  one review question, answered end to end
+  history CMD ...         kernel builds in SQLite: import, list, trend, changes, check
+  export-kcidb DIR        a results directory as KCIDB JSON, for KernelCI
+  lava-job ...            a LAVA job: boot the lab's kernel + initramfs, run the suite
   help                    this text
 EOF
 }
@@ -109,6 +112,9 @@ main() {
 	plot) cmd_setup && exec "$LAB_ROOT/plots/plot.sh" "$@" ;;
 	verify) cmd_setup && exec "$LAB_ROOT/model/verify.sh" "$@" ;;
 	experiment) cmd_setup && cmd_build && exec "$LAB_ROOT/experiments/run.sh" "$@" ;;
+	history) cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-history" "$@" ;;
+	export-kcidb) cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-history" export-kcidb "$@" ;;
+	lava-job) exec sh "$LAB_ROOT/history/lava-job.sh" "$@" ;;
 	main | --quick | -*)
 		[ "$cmd" = main ] || set -- "$cmd" "$@"
 		cmd_setup && cmd_build && exec "$LAB_ROOT/harness/main-job.sh" "$@" ;;
