@@ -49,6 +49,9 @@ MODULE_PARM_DESC(expect_warn,
 #define FL_SCHEME "zero"
 #endif
 
+/* Above PAGE_ALLOC_COSTLY_ORDER: freed straight to the buddy lists. */
+#define FL_BLOCK_ORDER 4
+
 static u32 raw(const struct page *page)
 {
 	return (u32)atomic_read(&page->_refcount);
@@ -249,8 +252,10 @@ static void final_put_frees_once(struct kunit *test)
 
 /*
  * Pages in the allocator read frozen: a page freed by folio_put() and the
- * pages of a freed order-2 block; the pages after the first of a fresh
- * non-compound allocation (not refcounted: they keep their free state).
+ * pages of a freed order-4 block (above PAGE_ALLOC_COSTLY_ORDER, so it goes
+ * straight back to the buddy lists, not to a per-cpu list); the pages after
+ * the first of a fresh non-compound allocation (not refcounted: they keep
+ * their free state).
  * A folio_try_get() on a freed folio fails; frozen-bit: it leaves junk,
  * which the next allocation of that page erases (set to 1).
  */
@@ -258,26 +263,30 @@ static void freed_pages_read_frozen(struct kunit *test)
 {
 	struct page *page;
 	unsigned long flags;
-	u32 before, after, sub[4];
-	bool got = false, same;
+	u32 before, after, sub[1 << FL_BLOCK_ORDER];
+	bool got = false, same, buddy;
 	int i, tries, count;
 
-	page = alloc_pages(GFP_KERNEL, 2);
+	page = alloc_pages(GFP_KERNEL, FL_BLOCK_ORDER);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	KUNIT_EXPECT_EQ(test, raw(page), 1u);
-	for (i = 1; i < 4; i++) {
+	for (i = 1; i < ARRAY_SIZE(sub); i++) {
 		KUNIT_EXPECT_TRUE_MSG(test, raw_frozen(raw(page + i)),
 				      "fresh subpage %d raw %#x", i, raw(page + i));
 		KUNIT_EXPECT_EQ(test, page_ref_count(page + i), 0);
 	}
 	local_irq_save(flags);
-	__free_pages(page, 2);
-	for (i = 0; i < 4; i++)
+	__free_pages(page, FL_BLOCK_ORDER);
+	for (i = 0; i < ARRAY_SIZE(sub); i++)
 		sub[i] = raw(page + i);
+	buddy = PageBuddy(page);
 	local_irq_restore(flags);
-	for (i = 0; i < 4; i++)
+	kunit_info(test, "freed order-%d block: head %s\n", FL_BLOCK_ORDER,
+		   buddy ? "PageBuddy" : "merged into a larger free block");
+	for (i = 0; i < ARRAY_SIZE(sub); i++)
 		KUNIT_EXPECT_TRUE_MSG(test, raw_frozen(sub[i]),
-				      "freed order-2 page %d raw %#x", i, sub[i]);
+				      "freed order-%d page %d raw %#x",
+				      FL_BLOCK_ORDER, i, sub[i]);
 
 	for (tries = 0; tries < 8; tries++) {
 		struct folio *folio;
