@@ -2,6 +2,9 @@
 # ctest kunit_guest / kunit_broken: the KUnit suite in guests.
 #   kunit/check-guest.sh lab OUTDIR      every case passes in base, patched
 #                                        and patched-cas-put
+#   kunit/check-guest.sh debug OUTDIR    patched's debug-vm flavour passes,
+#                                        its frozen-page increment warning
+#                                        case included (not skipped)
 #   kunit/check-guest.sh broken OUTDIR   the suite FAILS on patched-broken
 #                                        (freed pages back to plain 0): the
 #                                        guest runs cleanly, the KTAP is
@@ -11,8 +14,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-mode=${1:?usage: check-guest.sh lab|broken OUTDIR}
-out=${2:?usage: check-guest.sh lab|broken OUTDIR}
+mode=${1:?usage: check-guest.sh lab|debug|broken OUTDIR}
+out=${2:?usage: check-guest.sh lab|debug|broken OUTDIR}
 
 skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
@@ -25,6 +28,13 @@ rm -rf "$out"
 case "$mode" in
 lab)
 	"$HERE/run.sh" --out "$out"
+	;;
+debug)
+	"$HERE/run.sh" --flavour debug-vm --kernel patched --out "$out"
+	jq -e '.debug_vm and (.cases[] | select(.name == "debug_vm_inc_on_frozen_warns") |
+		.result == "pass")' "$out/kunit.jsonl" >/dev/null ||
+		{ echo "FAIL: debug_vm_inc_on_frozen_warns did not run and pass in the debug-vm guest"; exit 1; }
+	echo "ok: patched (debug-vm): every case passed, the frozen-page increment warned exactly once"
 	;;
 broken)
 	rc=0

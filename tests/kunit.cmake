@@ -16,3 +16,11 @@ add_test(NAME kunit_broken
   COMMAND ${_ku}/check-guest.sh broken ${CMAKE_BINARY_DIR}/kunit-broken-test)
 set_tests_properties(kunit_guest kunit_broken PROPERTIES
   LABELS "guest" TIMEOUT 3000 SKIP_RETURN_CODE 77)
+
+# patched's debug-vm flavour (shared with module_guest and guest-debug-vm):
+# the case that makes CONFIG_DEBUG_VM warn runs, and the host finds exactly
+# that one warning in the guest's kernel log.
+add_test(NAME kunit_debug_vm
+  COMMAND ${_ku}/check-guest.sh debug ${CMAKE_BINARY_DIR}/kunit-debug-vm-test)
+set_tests_properties(kunit_debug_vm PROPERTIES
+  LABELS "guest" TIMEOUT 3000 SKIP_RETURN_CODE 77)
