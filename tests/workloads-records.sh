@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# One workload through `folio-lab bench`: duration 0.2 s (atomics: 0.1 s,
-# each run covers its seven schemes), reps 1, workers 1
+# One workload through `folio-lab bench`: duration 0.2 s, reps 1, workers 1
 # and 2, both modes where allowed; every record must be well formed
 # (docs/internals.md), with ops > 0, one per_worker_ops entry per worker,
 # every counter the workload declares, and counters that make sense.
@@ -18,8 +17,6 @@ cd "$tmp"
 
 nproc=$(nproc)
 workers=1,2
-duration=0.2
-[ "$wl" != atomics ] || duration=0.1 # 7 variants x 2 worker counts per run
 [ "$nproc" -ge 2 ] || workers=1
 shm_before=$(ls /dev/shm | grep -c "^folio-lab-" || true)
 
@@ -30,7 +27,7 @@ counters_json=$(printf '%s\n' $counters | jq -R . | jq -s -c .)
 run() { # run OUT ARGS...: one bench, stderr kept for the message
 	local out=$1
 	shift
-	if ! "$lab" bench --workload "$wl" --duration "$duration" --warmup 0.05 --reps 1 \
+	if ! "$lab" bench --workload "$wl" --duration 0.2 --warmup 0.05 --reps 1 \
 		--out "$out" --quiet "$@" >"$out.log" 2>&1; then
 		if [ "$wl" = uring-read ] && grep -q "io_uring unavailable" "$out.log"; then
 			skip "$(grep -m1 'io_uring unavailable' "$out.log")"
@@ -140,6 +137,15 @@ atomics)
 		.counters.gets_failed == 0 and .counters.frees == 0' "freezes on private words"
 	each r-freeze '.params.counter == "per-worker" and .params.freeze_every == "16"' \
 		"params recorded"
+	# Freezes on the shared word, against the other worker's gets: some may
+	# lose or make gets fail, but some win, and nobody ever frees.
+	run r-sfreeze --variant all --workers "$workers" --opt freeze_every=8
+	check_common r-sfreeze $((nvar * nw))
+	masks r-sfreeze
+	each r-sfreeze 'if .variant == "plain-add" then .counters.freezes_won == 0
+		else .counters.freezes_won > 0 and
+			(.workers > 1 or (.counters.freezes_lost == 0 and .counters.gets_failed == 0))
+		end and .counters.frees == 0 and .counters.free_races == 0' "freezes on a shared word"
 	# GUP-sized gets on a word with base references: the count stays far from bit 31.
 	run r-pin --variant all --workers "$workers" --opt get_nr=1024 --opt base=3
 	check_common r-pin $((nvar * nw))
