@@ -206,17 +206,16 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 	qsort(ws, nw, sizeof(*ws), cmp_int);
 	qsort(rows, nrows, sizeof(*rows), cmp_strp);
 
-	if (html)
-		fl_sb_puts(out, "<h3>");
-	else if (md)
-		fl_sb_puts(out, "### ");
-	if (t->title) {
+	if (html || md || t->title) {
+		fl_sb_puts(out, html ? "<h3>" : md ? "### " : "");
 		if (html)
-			fl_sb_html(out, t->title);
+			fl_sb_html(out, t->title ? t->title : "");
 		else
-			fl_sb_puts(out, t->title);
+			fl_sb_puts(out, t->title ? t->title : "");
+		fl_sb_puts(out, html ? "</h3>\n" : "\n");
 	}
-	fl_sb_puts(out, html ? "</h3>\n<table>\n<tr><th></th>" : "\n");
+	if (html)
+		fl_sb_puts(out, "<table>\n<tr><th></th>");
 	if (md)
 		fl_sb_puts(out, "\n|  |");
 	for (size_t k = 0; k < nw; k++) {

@@ -15,7 +15,7 @@ do for [t in "png svg"] {
 	set output outbase.".".t
 	plot for [i=1:nseries] datafile index (i-1) using 1:3:4 with filledcurves \
 		fs transparent solid 0.15 noborder lc rgb lcol[i] notitle, \
-	     (linear > 0 ? linear * x : NaN) with lines dt 3 lw 1 lc rgb "#777777" title linear_title, \
+	     (linear > 0 && x >= xmin ? linear * x : NaN) with lines dt 3 lw 1 lc rgb "#777777" title linear_title, \
 	     for [i=1:nseries] datafile index (i-1) using 1:2 with linespoints lw 2.5 ps 1 \
 		dt ldt[i] lc rgb lcol[i] pt lpt[i] title titles[i]
 	unset output

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Draw every chart that applies to a results directory:
 #   plots/plot.sh DIR [folio-lab-compare options, e.g. --baseline LABEL]
-# `folio-lab-compare plotdata` aggregates DIR/samples.jsonl into
-# DIR/plots-data/ (one .dat and .gpi per chart, charts.list); gnuplot then
-# draws DIR/charts/NAME.png and NAME.svg with plots/KIND.gp.
+# `folio-lab-compare plot` aggregates DIR/samples.jsonl into
+# DIR/plots-data/ (one .dat and .gpi per chart, charts.list) and draws
+# DIR/charts/NAME.png and NAME.svg with gnuplot and plots/KIND.gp.
 # Exit: 0 drawn, 2 usage/input error, 77 gnuplot missing.
 set -euo pipefail
 
@@ -40,20 +40,12 @@ if [ -f "$DIR/plots-data/charts.list" ]; then
 		[ -n "$name" ] && rm -f "$DIR/charts/$name.png" "$DIR/charts/$name.svg"
 	done <"$DIR/plots-data/charts.list"
 fi
-"$COMPARE" plotdata "$@" "$DIR" >&2
-mkdir -p "$DIR/charts"
-n=0
-failed=0
-while read -r kind name _workload; do
-	[ -n "$kind" ] || continue
-	if gnuplot -e "cfg='$DIR/plots-data/$name.gpi'; plotsdir='$PLOTS'" "$PLOTS/$kind.gp" \
-		2>"$DIR/plots-data/$name.log"; then
-		n=$((n + 1))
-	else
-		failed=$((failed + 1))
-		echo "plot.sh: $kind $name failed:" >&2
-		cat "$DIR/plots-data/$name.log" >&2
-	fi
-done <"$DIR/plots-data/charts.list"
-echo "plot.sh: $n charts in $DIR/charts/ (PNG and SVG)" >&2
-[ "$failed" = 0 ] || die "$failed chart(s) failed"
+# The binary writes the chart data and runs gnuplot on plots/KIND.gp itself
+# (report does the same in-process: no report -> plot.sh -> binary round trip).
+rc=0
+LAB_ROOT=$LAB_ROOT "$COMPARE" plot "$@" "$DIR" >&2 || rc=$?
+case $rc in
+0) ;;
+77) exit 77 ;;
+*) die "chart(s) failed (exit $rc)" ;;
+esac

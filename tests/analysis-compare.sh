@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# folio-lab-compare compare/export-csv on generated results: verdicts, exit
-# codes (0/1/125/2), the compare.md/compare.csv files, both directory layouts.
+# folio-lab-compare compare/headline/table/export-csv on generated results:
+# verdicts, exit codes (0/1/125/2), family-wise control, emulated, missing,
+# reference and duplicated records, strict input (file:line), the headline
+# (width, CI, markers, several kernels), compare.md/compare.csv, filters.
 #   analysis-compare.sh FOLIO_LAB_COMPARE
 set -u
 BIN=$1
@@ -32,6 +34,11 @@ expect() {
 	done
 	echo "ok   $name (exit $rc)"
 }
+check() { # NAME COMMAND...: a shell condition
+	local name=$1
+	shift
+	if "$@"; then echo "ok   $name"; else echo "FAIL $name"; fail=1; fi
+}
 
 # A native run is never judged against guest records: different environments.
 $GEN "$T/envs" --effect -10 --seed 2 --kernels base
@@ -39,37 +46,129 @@ $GEN "$T/envs-n" --effect -10 --seed 2 --kernels native --where native
 expect "different environments are not compared -> 125" 125 'not comparing native \(native/none\) with base \(guest/tcg\)' \
 	-- "$BIN" compare "$T/envs" "$T/envs-n"
 
-$GEN "$T/regress" --effect -10 --seed 2
-expect "clear regression -> 1" 1 'regressed' 'pread +default +threads +compact +8 .*-[0-9.]+%.*regressed' \
+$GEN "$T/regress" --effect -10 --seed 2 --where native
+expect "clear regression -> 1" 1 '^default +8 .*-[0-9.]+%.*regressed' 'summary: 0 improved, [1-9][0-9]* regressed' \
 	-- "$BIN" compare --baseline base "$T/regress"
-[ -s "$T/regress/compare.md" ] && grep -q '| regressed |' "$T/regress/compare.md" ||
+grep -q '| regressed |' "$T/regress/compare.md" ||
 	{ echo "FAIL compare.md missing or without a regression row"; fail=1; }
-head -1 "$T/regress/compare.csv" | grep -q '^metric,workload,variant,mode,placement,params,workers,' ||
+head -1 "$T/regress/compare.csv" | grep -q '^kind,metric,workload,variant,mode,placement,params,workers,' ||
 	{ echo "FAIL compare.csv header"; fail=1; }
-# one header line plus one row per case (17 cases of generated data)
-[ "$(wc -l <"$T/regress/compare.csv")" = 35 ] ||
-	{ echo "FAIL compare.csv: $(wc -l <"$T/regress/compare.csv") lines, want 35"; fail=1; }
+# 34 cases: 34 headline rows, 8 geomean rows (lines with several worker counts), 34 rows
+python3 - "$T/regress/compare.csv" <<'PY' || fail=1
+import collections, csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+widths = {len(r) for r in rows}
+kinds = collections.Counter(r[0] for r in rows[1:])
+want = {"headline": 34, "geomean": 8, "row": 34}
+if widths != {len(rows[0])} or kinds != want or rows[1][0] != "headline":
+    print(f"FAIL compare.csv: widths {widths}, kinds {dict(kinds)}, want {want}, headline first")
+    sys.exit(1)
+h = rows[0]
+reg = [r for r in rows if r[0] == "row" and r[h.index("verdict")] == "regressed"]
+if not all(float(r[h.index("p_adjusted")]) >= float(r[h.index("p")]) for r in reg):
+    print("FAIL compare.csv: an adjusted p below its raw p"); sys.exit(1)
+if not all(float(r[h.index("change_ci_lo_pct")]) <= float(r[h.index("change_pct")]) <= float(r[h.index("change_ci_hi_pct")]) for r in reg):
+    print("FAIL compare.csv: a change outside its CI"); sys.exit(1)
+print("ok   compare.csv: headline first, 8 geomean rows, raw <= adjusted p, change inside its CI")
+PY
 
-$GEN "$T/improve" --effect 10 --seed 3
+# the headline: the change with its CI and marker, a geomean row, <= 100 columns
+expect "headline: change [CI] marker, geo row" 1 '^ +8 +[0-9.]+M +[0-9.]+M +-[0-9]+\.[0-9]% \[ *-[0-9.]+%, +-[0-9.]+%\] +!$' \
+	'^ geo +-[0-9.]+%$' -- "$BIN" headline --baseline base "$T/regress"
+check "headline: nothing but the headline" sh -c "! grep -q '== patched against' '$T/out'"
+check "stdout within 100 columns" test "$(awk 'length > 100' "$T/out" | wc -l)" = 0
+"$BIN" compare --baseline base "$T/regress" >"$T/full" 2>&1
+check "compare stdout (headline + table) within 100 columns" test "$(awk 'length > 100' "$T/full" | wc -l)" = 0
+check "compare.md headline first, in a code block" \
+	sh -c "sed -n '3,5p' '$T/regress/compare.md' | grep -q '^\`\`\`' && grep -q 'pread default, threads, compact' '$T/regress/compare.md'"
+check "no trailing blanks in the headline" test "$(grep -c ' $' "$T/out")" = 0
+
+# several kernels side by side; patched unchanged -> '~', patched-cas-put -> '!'
+$GEN "$T/three" --effect -10 --seed 8 --where native --kernels base,patched,patched-cas-put
+expect "three kernels side by side" 1 'wrk +base +patched vs base +patched-cas-put vs base' \
+	'^ +4 .* ~ +[0-9.]+M +-[0-9.]+% \[.*\] +!$' -- "$BIN" headline --baseline base "$T/three"
+check "three kernels within 100 columns" test "$(awk 'length > 100' "$T/out" | wc -l)" = 0
+
+$GEN "$T/improve" --effect 10 --seed 3 --where native
 expect "clear improvement -> 0" 0 'improved' 'summary: [1-9][0-9]* improved, 0 regressed' \
 	-- "$BIN" compare --baseline base "$T/improve"
 
-$GEN "$T/noise" --effect 0 --noise 0.5 --seed 4
-expect "noise -> 0, no change" 0 'no change' 'summary: 0 improved, 0 regressed, [0-9]+ no change, 0 cannot' \
-	-- "$BIN" compare --baseline base "$T/noise"
+$GEN "$T/noise" --effect 0 --noise 0.5 --seed 4 --where native
+expect "noise -> 0, no change; handoff is a reference" 0 'no change' 'summary: 0 improved, 0 regressed, [0-9]+ no change, 0 cannot' \
+	'^pingpong .* reference' -- "$BIN" compare --baseline base "$T/noise"
 
-$GEN "$T/n2" --reps 2 --effect -10 --seed 5
+$GEN "$T/n2" --reps 2 --effect -10 --seed 5 --where native
 expect "n=2 -> 125 with the reason" 125 'cannot decide' 'too few repetitions: n=2' \
 	-- "$BIN" compare --baseline base "$T/n2"
 
-$GEN "$T/n3" --reps 3 --effect -10 --seed 6
+$GEN "$T/n3" --reps 3 --effect -10 --seed 6 --where native
 expect "n=3 -> 125: smallest p 0.1 >= alpha" 125 'smallest possible p is 0.1 >= alpha 0.05' \
 	-- "$BIN" compare --baseline base "$T/n3"
 expect "n=3 with --alpha 0.2 -> decides (1)" 1 'regressed' \
 	-- "$BIN" compare --alpha 0.2 --baseline base "$T/n3"
 
+# family-wise control: with Holm, 5 against 5 repetitions (smallest p 0.0079) cannot
+# clear 0.05/32; BH can; none is the old per-row test
+$GEN "$T/fam" --reps 5 --effect -10 --seed 9 --where native
+expect "--correction holm: 5 reps cannot clear alpha/m" 0 'Holm over 32 tested rows' \
+	-- "$BIN" compare --correction holm --baseline base "$T/fam"
+expect "--correction bh finds them" 1 'Benjamini-Hochberg over 32' -- "$BIN" compare --baseline base "$T/fam"
+expect "--correction none" 1 'regressed' -- "$BIN" compare --correction none --baseline base "$T/fam"
+expect "bad --correction -> 2" 2 'bh, holm or none' -- "$BIN" compare --correction sidak "$T/fam"
+
+# emulated (TCG) records: no verdict, exit 125, unless asked
+$GEN "$T/tcg" --effect -10 --seed 2
+expect "emulated -> 125 with the reason" 125 'emulated' 'TCG' 'measured under TCG emulation' \
+	'exit 125' -- "$BIN" compare --baseline base "$T/tcg"
+check "emulated rows carry E in the headline" grep -Eq '\] +E$' "$T/out"
+expect "--allow-emulated judges them" 1 'regressed' -- "$BIN" compare --allow-emulated --baseline base "$T/tcg"
+
+# a case measured on the baseline only (a crashed workload) fails the gate
+cp -r "$T/improve" "$T/miss"
+grep -v '"kernel": "patched".*"workload": "fault"\|"workload": "fault".*"kernel": "patched"' \
+	"$T/improve/samples.jsonl" >"$T/miss/samples.jsonl"
+expect "missing in the new kernel -> 1" 1 '^default +4 .*missing' 'no records from patched' \
+	'a case is missing' -- "$BIN" compare --baseline base "$T/miss"
+expect "--allow-missing -> 0" 0 'missing' -- "$BIN" compare --allow-missing --baseline base "$T/miss"
+
+# duplicated records: the same file merged twice is counted once, with a message
+mkdir -p "$T/dup"
+cat "$T/fam/samples.jsonl" "$T/fam/samples.jsonl" >"$T/dup/samples.jsonl"
+"$BIN" compare --quiet --correction none --baseline base "$T/fam" 2>&1 | grep summary >"$T/once"
+expect "duplicates counted once" 1 'counted once' -- "$BIN" compare --quiet --correction none --baseline base "$T/dup"
+check "duplicates: the same verdicts as once" sh -c "grep summary '$T/out' | cmp -s - '$T/once'"
+sed -n 3p "$T/fam/samples.jsonl" | sed 's/"ops_per_sec": [0-9.e+]*/"ops_per_sec": 5.0/' >"$T/conf"
+cat "$T/fam/samples.jsonl" "$T/conf" >"$T/dup/samples.jsonl"
+expect "conflicting duplicates -> 2" 2 'samples.jsonl:[0-9]+: the same measurement .* different values' \
+	-- "$BIN" compare --baseline base "$T/dup"
+
+# identical samples on both sides: no change, not "cannot decide"
+mkdir -p "$T/same"
+sed -E 's/"ops_per_sec": [0-9.e+]+/"ops_per_sec": 1000000.0/' "$T/noise/samples.jsonl" >"$T/same/samples.jsonl"
+expect "identical samples -> no change, 0" 0 'summary: 0 improved, 0 regressed, 32 no change, 0 cannot' \
+	-- "$BIN" compare --baseline base "$T/same"
+check "identical samples: the reason says so" grep -q 'identical values on both sides' "$T/same/compare.md"
+
+# --filter
+expect "--filter workload=pread,mode=threads" 1 '^pread, threads' -- \
+	"$BIN" compare --filter workload=pread,mode=threads --baseline base "$T/regress"
+check "--filter keeps only those rows" sh -c "! grep -Eq '^(module|fault|pread, processes)' '$T/out'"
+expect "--filter with no match -> 125" 125 'exit 125' -- "$BIN" compare --filter workload=nope --baseline base "$T/regress"
+expect "bad --filter -> 2" 2 'KEY=GLOB' -- "$BIN" compare --filter pread "$T/regress"
+
+# '|' in a label stays one Markdown cell
+mkdir -p "$T/pipe"
+sed 's/"variant": "default"/"variant": "a|b"/' "$T/improve/samples.jsonl" >"$T/pipe/samples.jsonl"
+"$BIN" compare --quiet --baseline base "$T/pipe" >/dev/null 2>&1
+check "compare.md escapes |" python3 - "$T/pipe/compare.md" <<'PY'
+import re, sys
+rows = [l for l in open(sys.argv[1]) if l.startswith("| ")]
+cells = {len(re.split(r"(?<!\\)\|", l.strip())) for l in rows}
+sys.exit(0 if len(cells) == 1 and any("a\\|b" in l for l in rows) else 1)
+PY
+
 # BASE NEW... layout: one directory per kernel, tables into --out
-$GEN "$T/split" --layout split --effect -10 --seed 7
+$GEN "$T/split" --layout split --effect -10 --seed 7 --where native
 expect "compare BASE NEW -> 1" 1 'regressed' \
 	-- "$BIN" compare --out "$T/split-out" "$T/split/base" "$T/split/patched"
 [ -s "$T/split-out/compare.csv" ] || { echo "FAIL --out: no compare.csv"; fail=1; }
@@ -89,9 +188,54 @@ expect "one label only -> 2" 2 'nothing to compare' -- "$BIN" compare "$T/split/
 expect "unknown metric -> 2" 2 "no record has a numeric 'nope'" \
 	-- "$BIN" compare --metric nope --baseline base "$T/noise"
 
-# a truncated last line (interrupted run) is skipped with a warning
+# bad input -> 2, naming the file and the line; blank lines do not shift the count
+bad() { # NAME PATTERN SED-EXPRESSION-ON-LINE-7
+	mkdir -p "$T/bad"
+	{ printf '\n\n'; sed -n '1,6p' "$T/noise/samples.jsonl"; sed -n '7p' "$T/noise/samples.jsonl" | sed "$3";
+		sed -n '8,$p' "$T/noise/samples.jsonl"; } >"$T/bad/samples.jsonl"
+	expect "bad input: $1 -> 2 at line 9" 2 "bad/samples.jsonl:9: .*$2" -- "$BIN" compare --baseline base "$T/bad"
+}
+bad "corrupt line mid-file" 'not a JSON record' 's/^{"schema"/{"schema/'
+bad "NaN metric" "'ops_per_sec' is NaN" 's/"ops_per_sec": [0-9.e+]*/"ops_per_sec": NaN/'
+bad "infinite metric" "'ops_per_sec' is infinite" 's/"ops_per_sec": [0-9.e+]*/"ops_per_sec": Infinity/'
+bad "negative metric" "'ops_per_sec' is negative" 's/"ops_per_sec": [0-9.e+]*/"ops_per_sec": -5/'
+bad "string metric" "'ops_per_sec' is not a number" 's/"ops_per_sec": [0-9.e+]*/"ops_per_sec": "fast"/'
+bad "missing workload" "required field 'workload'" 's/"workload": "[a-z]*", //'
+bad "missing workers" "required field 'workers'" 's/"workers": [0-9]*, //'
+bad "text after the record" 'not a JSON record' 's/$/ x/'
+bad "NUL byte" 'NUL byte' 's/"mode"/"mo\x00de"/'
+{ printf '\n\n'; grep '"workload": "module"' "$T/noise/samples.jsonl" |
+	sed '7s/"cas_retries": [0-9]*/"cas_retries": "many"/'; } >"$T/bad/samples.jsonl"
+expect "--metric counters.X not a number -> 2 at line 9" 2 "samples.jsonl:9: 'counters.cas_retries' is not a number" \
+	-- "$BIN" compare --metric counters.cas_retries --baseline base "$T/bad"
+expect "a bad counter is no error when it is not the metric" 0 'exit 0' \
+	-- "$BIN" compare --baseline base "$T/bad"
 printf '{"schema":1,"workload":"pr' >>"$T/improve/samples.jsonl"
-expect "truncated line tolerated" 0 'not a record' -- "$BIN" compare --baseline base "$T/improve"
+expect "truncated last line -> 2" 2 'improve/samples.jsonl:[0-9]+: not a JSON record.*truncated' \
+	-- "$BIN" compare --baseline base "$T/improve"
+
+# table: what the experiments print, computed here (medians, ratios with their CI)
+"$BIN" table --filter workload=pread,mode=threads --rows kernel --format tsv "$T/noise" >"$T/tab" 2>&1
+check "table: the median of each kernel and worker count" python3 - "$T/noise/samples.jsonl" "$T/tab" <<'PY'
+import json, statistics, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+lines = open(sys.argv[2]).read().splitlines()
+ws = [int(h.split()[0]) for h in lines[0].split("\t")[1:]]
+ok = len(lines) == 3
+for l in lines[1:]:
+    k, *cells = l.split("\t")
+    for w, c in zip(ws, cells):
+        v = [r["ops_per_sec"] / 1e6 for r in recs if r["workload"] == "pread" and r["mode"] == "threads" and r["kernel"] == k and r["workers"] == w]
+        ok &= abs(float(c) - statistics.median(v)) < 0.0006
+sys.exit(0 if ok else 1)
+PY
+$GEN "$T/improve-r" --effect 10 --seed 3 --where native
+expect "table --ratio: ratio with its CI" 0 '^patched / base[[:space:]]+1\.[01][0-9]* \[[0-9.]+, [0-9.]+\]' \
+	-- "$BIN" table --filter workload=fault --ratio patched/base --format tsv "$T/improve-r"
+expect "table html, per-op counter" 0 '<h3>retries</h3>' '<th>base frozen-bit</th>' \
+	-- "$BIN" table --filter workload=module --rows kernel,variant --metric counters.cas_retries --per-op --title retries "$T/improve-r"
+expect "table: nothing selected -> empty, 0" 0 -- "$BIN" table --filter workload=none "$T/improve-r"
+check "table: nothing selected prints nothing" test ! -s "$T/out"
 
 # export-csv
 expect "export-csv" 0 'samples.csv: 340 records' -- "$BIN" export-csv "$T/noise"

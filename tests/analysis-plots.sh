@@ -15,7 +15,7 @@ export FOLIO_LAB_COMPARE=$BIN
 
 python3 "$HERE/analysis-gen.py" "$T/r" --seed 11
 "$ROOT/plots/plot.sh" "$T/r" || { echo "FAIL plot.sh exit $?"; exit 1; }
-for kind in throughput speedup fairness contention ceiling; do
+for kind in cover throughput speedup fairness contention ceiling; do
 	n=$(ls "$T/r/charts/$kind"-*.png 2>/dev/null | wc -l)
 	[ "$n" -gt 0 ] || { echo "FAIL no $kind chart"; fail=1; }
 done
@@ -37,6 +37,19 @@ grep -q 'Mops/s' "$T/r/charts/throughput-pread-threads-compact.svg" ||
 	{ echo "FAIL no Mops/s axis label"; fail=1; }
 grep -q 'Test CPU' "$T/r/charts/throughput-pread-threads-compact.svg" ||
 	{ echo "FAIL no machine caption"; fail=1; }
+
+# the cover chart: pread threads, every kernel told apart by dash as well as colour,
+# the linear reference clipped; workers on a log2 axis in every chart
+ls "$T/r/charts/"cover-*.svg | grep -q 'cover-pread-threads-compact.svg' ||
+	{ echo "FAIL the cover chart is not pread/threads"; fail=1; }
+grep -q 'array ldt\[2\] = \[1, 2\]' "$T/r/plots-data/cover-pread-threads-compact.gpi" ||
+	{ echo "FAIL cover: kernels do not differ in dash type"; fail=1; }
+grep -q 'xtics_cmd = "set xtics (1, 2, 4, 8)"' "$T/r/plots-data/throughput-pread-threads-compact.gpi" ||
+	{ echo "FAIL no worker tics"; fail=1; }
+grep -q 'set logscale x 2' "$ROOT/plots/common.gp" && grep -q 'set clip two' "$ROOT/plots/cover.gp" ||
+	{ echo "FAIL no log2 worker axis / no clipping"; fail=1; }
+grep -q 'linear from base' "$T/r/charts/cover-pread-threads-compact.svg" ||
+	{ echo "FAIL cover: no linear reference"; fail=1; }
 
 # one kernel, native, 64 PUs: no speedup chart, no note
 python3 "$HERE/analysis-gen.py" "$T/one" --kernels native --where native --pus 64 --seed 12

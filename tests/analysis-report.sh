@@ -29,6 +29,11 @@ echo '<h3 id="frag-html">From an experiment</h3><p>fragment body</p>' >"$T/r/sec
 echo '# Q5 model check' >"$T/r/experiments/q5.md"
 
 LAB_ROOT=$ROOT "$BIN" report --baseline base "$T/r" || { echo "FAIL report exit $?"; exit 1; }
+# a native copy: judged, so a regression shows
+python3 "$HERE/analysis-gen.py" "$T/n" --effect -10 --seed 21 --where native
+LAB_ROOT=$ROOT "$BIN" report --no-plots --baseline base "$T/n" >/dev/null ||
+	{ echo "FAIL report (native) exit $?"; fail=1; }
+grep -q 'class="bad"' "$T/n/report.html" || { echo "FAIL native report: no regression row"; fail=1; }
 H=$T/r/report.html
 [ -s "$H" ] || { echo "FAIL no report.html"; exit 1; }
 # self-contained: nothing loaded from elsewhere
@@ -44,7 +49,7 @@ nfig=$(ls "$T/r/charts/"*.svg | wc -l)
 [ "$nsvg" -ge "$nfig" ] && [ "$nfig" -ge 5 ] ||
 	{ echo "FAIL $nsvg inline SVGs in the DOM for $nfig charts"; fail=1; }
 check "comparison table" '<table class="cmp">' "$T/dom.html"
-check "a regression" 'class="bad"' "$T/dom.html"
+check "an emulated row" 'class="undecided"' "$T/dom.html"
 check "provenance table" 'id="provenance"' "$T/dom.html"
 check "provenance cpu" 'Test CPU' "$T/dom.html"
 check "statistics table" '<table class="stats">' "$T/dom.html"
@@ -53,6 +58,18 @@ check "markdown section" '<td>frozen-bit</td>' "$T/dom.html"
 check "html section" 'id="frag-html"' "$T/dom.html"
 check "experiments section" 'Q5 model check' "$T/dom.html"
 check "reproduce" './run.sh compare --baseline base' "$T/dom.html"
+check "headline" '<pre class="headline">' "$T/dom.html"
+check "headline: a change with its CI" '[-+][0-9]+\.[0-9]% \[ *[-+][0-9.]+%, +[-+][0-9.]+%\]' "$T/dom.html"
+check "emulated records are not judged" 'exits 125' "$T/dom.html"
+# the report opens with the headline, then the cover chart, before the provenance
+python3 - "$T/dom.html" <<'PY' || fail=1
+import sys
+h = open(sys.argv[1]).read()
+head, cover, fig, prov = (h.find(s) for s in ('<pre class="headline">', 'id="chart-cover-', "<figure", 'id="provenance"'))
+if not (0 <= head < fig <= cover < fig + 80 < prov):
+    print(f"FAIL report order: headline {head}, cover {cover}, first figure {fig}, provenance {prov}")
+    sys.exit(1)
+PY
 check "meta command" './run.sh bench pread --kernel patched' "$T/dom.html"
 for wl in pread module fault handoff; do
 	check "section $wl" "id=\"wl-$wl\"" "$T/dom.html"

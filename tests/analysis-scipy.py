@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Check harness/stats.c against scipy on generated cases.
+"""Check analysis/stats.c against scipy (and brute force) on generated cases.
 
 usage: analysis-scipy.py TEST_STATS_BINARY
 
 Generates random samples (with and without ties, small and large), asks
 `test_stats --stdin` for its answers and compares them with
 scipy.stats.mannwhitneyu (exact and asymptotic), numpy.quantile and a
-median CI built from scipy.stats.binom. Exits 77 when scipy is missing.
+median CI built from scipy.stats.binom; the Hodges-Lehmann shift and its
+interval against all pairwise differences and the exact U distribution;
+BH and Holm adjusted p-values against their definitions. Exits 77 when
+scipy is missing.
 """
 import random
 import subprocess
@@ -30,6 +33,56 @@ def ci_reference(x, level):
         k += 1
     cov = 0.0 if n == 1 else 1 - 2 * stats.binom.cdf(k - 1, n, 0.5)
     return s[k - 1], s[n - k], cov
+
+
+def u_counts(m, n):
+    """Arrangements with U = u for sizes m, n (brute-force recursion, small sizes)."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def f(m, n):
+        if m == 0 or n == 0:
+            return (1,)
+        a, b = f(m - 1, n), f(m, n - 1)  # the largest value is from x (adds n to U) or from y
+        out = [0] * (m * n + 1)
+        for u, c in enumerate(a):
+            out[u + n] += c
+        for u, c in enumerate(b):
+            out[u] += c
+        return tuple(out)
+    return f(m, n)
+
+
+def hl_reference(x, y, level):
+    d = sorted(a - b for a in x for b in y)
+    mn = len(d)
+    shift = float(np.median(d))
+    c = u_counts(len(x), len(y))
+    total = sum(c)
+    tail = (1 - level) / 2
+    k, cum = 1, c[0]
+    while k < mn / 2 and (cum + c[k]) / total <= tail:
+        cum += c[k]
+        k += 1
+    return shift, d[k - 1], d[mn - k], 1 - 2 * cum / total
+
+
+def padj_reference(p, method):
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    q = [0.0] * m
+    if method == "holm":
+        run = 0.0
+        for rank, i in enumerate(order):
+            run = max(run, min(1.0, (m - rank) * p[i]))
+            q[i] = run
+    else:
+        run = 1.0
+        for rank in range(m - 1, -1, -1):
+            i = order[rank]
+            run = min(run, min(1.0, m * p[i] / (rank + 1)))
+            q[i] = run
+    return q
 
 
 def main():
@@ -69,6 +122,19 @@ def main():
         queries.append(f"ci {level!r} | " + " ".join(map(repr, x)))
         expected.append(("ci", level, x, None, ci_reference(x, level)))
 
+    for _ in range(100):
+        nx, ny = rng.randint(1, 10), rng.randint(1, 10)
+        ties = rng.random() < 0.3
+        x = [float(rng.randint(0, 6)) if ties else rng.gauss(0.1, 1) for _ in range(nx)]
+        y = [float(rng.randint(0, 6)) if ties else rng.gauss(0, 1) for _ in range(ny)]
+        level = rng.choice([0.9, 0.95, 0.99])
+        queries.append(f"hl {level!r} | " + " ".join(map(repr, x)) + " | " + " ".join(map(repr, y)))
+        expected.append(("hl", level, x, y, hl_reference(x, y, level)))
+    for _ in range(50):
+        p = [rng.random() ** 3 for _ in range(rng.randint(1, 40))]
+        for m in ("bh", "holm"):
+            queries.append(f"padj {m} | " + " ".join(map(repr, p)))
+            expected.append(("padj", m, p, None, tuple(padj_reference(p, m))))
     out = subprocess.run([binary, "--stdin"], input="\n".join(queries) + "\n",
                          capture_output=True, text=True, check=True).stdout.splitlines()
     if len(out) != len(expected):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# harness/stats.c against scipy: find a python3 that has scipy (Debian's
+# analysis/stats.c against scipy: find a python3 that has scipy (Debian's
 # python3-scipy lives with /usr/bin/python3, which need not be first in PATH).
 set -u
 for py in /usr/bin/python3 python3; do

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Unit tests of harness/stats.c against textbook values. With --stdin it
+ * Unit tests of analysis/stats.c against textbook values. With --stdin it
  * instead answers queries, one per line, for tests/analysis-scipy.py,
- * which checks the answers against scipy:
+ * which checks the answers against scipy and brute force:
  *   mwu exact|asymptotic X... | Y...   ->  U1 p
  *   quantile Q | X...                  ->  value
  *   ci LEVEL | X...                    ->  lo hi coverage
+ *   hl LEVEL | X... | Y...             ->  shift lo hi coverage
+ *   padj bh|holm | P...                ->  q...
  */
 #include <math.h>
 #include <stdio.h>
@@ -97,6 +99,34 @@ static void known_values(void)
 	}
 }
 
+static void hl_and_padjust(void)
+{
+	const double x3[] = {1, 2, 3}, y1[] = {0};
+	const double x5[] = {10, 11, 12, 13, 14}, y5[] = {0, 1, 2, 3, 4};
+	const double p[] = {0.01, 0.04, 0.03, 0.005};
+	const double bh[] = {0.02, 0.04, 0.04, 0.02}, holm[] = {0.03, 0.06, 0.06, 0.02};
+	struct fl_hl_result h;
+	double q[4];
+
+	fl_hl_shift(x3, 3, y1, 1, 0.95, &h);
+	check_close("HL shift 3/1", h.shift, 2, 0);
+	check_close("HL CI 3/1 lo (full range)", h.lo, 1, 0);
+	check_close("HL CI 3/1 hi (full range)", h.hi, 3, 0);
+	check_close("HL CI 3/1 coverage 1 - 2/4", h.coverage, 0.5, 1e-12);
+	fl_hl_shift(x5, 5, y5, 5, 0.95, &h);
+	check_close("HL shift 5/5", h.shift, 10, 0);
+	check_close("HL CI 5/5 lo = D(3)", h.lo, 7, 0);
+	check_close("HL CI 5/5 hi = D(23)", h.hi, 13, 0);
+	check_close("HL CI 5/5 coverage 1 - 2*4/252", h.coverage, 1 - 8.0 / 252, 1e-12);
+	fl_p_adjust(p, 4, FL_PADJ_BH, q);
+	for (int i = 0; i < 4; i++)
+		check_close("BH q (R p.adjust)", q[i], bh[i], 1e-12);
+	fl_p_adjust(p, 4, FL_PADJ_HOLM, q);
+	for (int i = 0; i < 4; i++)
+		check_close("Holm q (R p.adjust)", q[i], holm[i], 1e-12);
+	check_close("normal quantile 0.975", fl_norm_quantile(0.975), 1.959963984540054, 1e-9);
+}
+
 /* Parse "a b c | d e f" after the command word into two arrays. */
 static size_t parse_nums(char *s, double *out, size_t max)
 {
@@ -144,6 +174,27 @@ static int answer_stdin(void)
 			nx = parse_nums(bar + 1, x, 4096);
 			fl_sort(x, nx);
 			printf("%.17g\n", fl_quantile_sorted(x, nx, strtod(arg, NULL)));
+		} else if (strcmp(cmd, "hl") == 0) {
+			char *bar2 = strchr(bar + 1, '|');
+			struct fl_hl_result h;
+
+			if (!bar2)
+				return 2;
+			*bar2 = 0;
+			nx = parse_nums(bar + 1, x, 4096);
+			ny = parse_nums(bar2 + 1, y, 4096);
+			if (fl_hl_shift(x, nx, y, ny, strtod(arg, NULL), &h))
+				printf("error\n");
+			else
+				printf("%.17g %.17g %.17g %.17g\n", h.shift, h.lo, h.hi, h.coverage);
+		} else if (strcmp(cmd, "padj") == 0) {
+			double q[4096];
+
+			nx = parse_nums(bar + 1, x, 4096);
+			fl_p_adjust(x, nx, strcmp(arg, "holm") ? FL_PADJ_BH : FL_PADJ_HOLM, q);
+			for (size_t i = 0; i < nx; i++)
+				printf("%s%.17g", i ? " " : "", q[i]);
+			printf("\n");
 		} else if (strcmp(cmd, "ci") == 0) {
 			double lo, hi, cov;
 
@@ -163,6 +214,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--stdin") == 0)
 		return answer_stdin();
 	known_values();
+	hl_and_padjust();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;
