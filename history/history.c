@@ -1147,6 +1147,14 @@ static int cmd_check(const struct opts *o)
 	}
 	newest = &h.builds[h.nbuilds - 1];
 	build_name(newest, bn, sizeof(bn));
+	for (size_t i = 0; i + 1 < h.nbuilds; i++)
+		if (strcmp(h.builds[i].label, newest->label) != 0) {
+			err("note: the history mixes kernel labels (%s, %s, ...): the newest build "
+			    "is "
+			    "judged against all of them; --label picks one line",
+			    newest->label, h.builds[i].label);
+			break;
+		}
 	rows = calloc(h.ncases, sizeof(*rows));
 	ps = calloc(h.ncases, sizeof(*ps));
 	adj = calloc(h.ncases, sizeof(*adj));

@@ -156,6 +156,14 @@ expect "check: --lower-is-better turns it into an improvement -> 0" 0 'summary: 
 	-- "$H" check --db "$T/reg.sqlite" --lower-is-better
 expect "check: newest build with 2 repetitions -> 125" 125 'cannot decide \(too few repetitions' \
 	'3 cannot decide' -- "$H" check --db "$T/few.sqlite"
+cp "$T/reg.sqlite" "$T/mixed.sqlite"
+$GEN "$T/base" --builds 1 --label base
+"$H" import --db "$T/mixed.sqlite" "$T/base/b001" >/dev/null
+expect "check: a history of two labels gets a note" 1 'note: the history mixes kernel labels \(next, base' \
+	-- "$H" check --db "$T/mixed.sqlite"
+expect "check --label next: only that line" 1 'summary: next .*2 regressed' -- "$H" check --db "$T/mixed.sqlite" --label next
+no "  ... without the note" 'mixes kernel labels' "$T/out"
+expect "list --label base" 0 '^1 build in' -- "$H" list --db "$T/mixed.sqlite" --label 'ba*'
 expect "check: --label with no builds -> 2" 2 'no builds' -- "$H" check --db "$T/reg.sqlite" --label 'nomatch*'
 expect "check --quiet: the summary line only" 1 '^summary: ' -- "$H" check --quiet --db "$T/reg.sqlite"
 [ "$(wc -l <"$T/out")" = 1 ] || { echo "FAIL --quiet printed more than one line"; fail=1; }
