@@ -23,15 +23,17 @@ usage: ./run.sh [COMMAND] [OPTIONS]
 With no command: the lab's main job (see `./run.sh main --help`).
 
 Commands:
-  main [--quick] ...      build or reuse the base and patched kernels, run the
-                          suite natively and in both guests, compare, plot, report
+  main [--quick] ...      build or reuse the lab's kernels (base, patched,
+                          patched-cas-put), run the suite natively and in a
+                          guest of each, compare with base, plot, report
   test                    install what is missing, build, run every test (ctest)
   setup                   install the Debian packages the lab needs
   build                   build the harness (build/) and the static guest harness
   bench ...               one workload on this kernel: `./run.sh bench --help`
   plan ...                print the worker -> PU map only: `./run.sh plan --help`
   list                    workloads, their variants and options
-  kernels [LABEL...]      build (or reuse from the cache) the lab's kernels
+  kernels [LABEL...]      build (or reuse from the cache) the lab's kernels;
+                          --list: the labels and what is cached
   guest ...               boot kernels under QEMU and run a suite inside
   kunit [--kernel L...]   the KUnit suite of the refcount semantics in each kernel
   compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating
