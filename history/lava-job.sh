@@ -21,6 +21,13 @@ suite arguments in LAVA's test shell, and reports:
     sha256 on the END line, the format guest/run.sh reads), and uploaded to
     --artifact-url with a lava-test-reference when one is given.
 
+   or: ./run.sh lava-job --extract LOG DIR
+
+--extract: cuts the raw records out of a LAVA job log (plain text, as
+`lavacli jobs logs` prints it, or LAVA's YAML log), checks their size and
+sha256, and unpacks them into DIR (new or empty), ready for
+`./run.sh history import DIR` or `./run.sh export-kcidb DIR`.
+
 Options:
   --kernel-url URL      the kernel image (required)
   --initrd-url URL      the initramfs, gzip'd newc cpio (required)
@@ -49,6 +56,39 @@ die() {
 	printf 'lava-job: %s\n' "$*" >&2
 	exit 2
 }
+
+# --extract LOG DIR: the records of a finished job back into a results directory
+extract() {
+	log=$1 dir=$2
+	[ -r "$log" ] || die "cannot read $log"
+	if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
+		die "$dir exists and is not empty"
+	fi
+	tmp=$(mktemp -d) || die "mktemp failed"
+	# plain lines, or LAVA YAML log lines: - {"dt": ..., "lvl": ..., "msg": "..."}
+	tr -d '\r' <"$log" | sed 's/^- {.*"msg": "\(.*\)"}$/\1/' | awk -v b="$tmp/b64" -v e="$tmp/end" '
+		/^FOLIO-LAB-RESULTS-BEGIN$/ { on = 1; n++; printf "" > b; next }
+		/^FOLIO-LAB-RESULTS-END / { if (on) print > e; on = 0; next }
+		on { print >> b }'
+	[ -s "$tmp/end" ] || { rm -rf "$tmp"; die "$log: no FOLIO-LAB-RESULTS block"; }
+	want_sum=$(sed -n 's/.*sha256=\([0-9a-f]*\).*/\1/p' "$tmp/end" | tail -n 1)
+	want_size=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$tmp/end" | tail -n 1)
+	base64 -d <"$tmp/b64" >"$tmp/r.tgz" 2>/dev/null || { rm -rf "$tmp"; die "$log: the records block is not base64"; }
+	[ "$(wc -c <"$tmp/r.tgz" | tr -d ' ')" = "$want_size" ] &&
+		[ "$(sha256sum <"$tmp/r.tgz" | cut -c-64)" = "$want_sum" ] ||
+		{ rm -rf "$tmp"; die "$log: the records block is truncated or damaged (size/sha256 mismatch)"; }
+	suite_rc=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' "$tmp/end" | tail -n 1)
+	mkdir -p "$dir" && tar -xzf "$tmp/r.tgz" -C "$dir" || { rm -rf "$tmp"; die "cannot unpack into $dir"; }
+	rm -rf "$tmp"
+	[ -s "$dir/samples.jsonl" ] || die "$dir: the job produced no records"
+	printf 'lava-job: %s records into %s (the suite exited %s)\n' \
+		"$(wc -l <"$dir/samples.jsonl" | tr -d ' ')" "$dir" "${suite_rc:-?}" >&2
+}
+if [ "${1:-}" = --extract ]; then
+	[ $# -eq 3 ] || die "--extract needs LOG and DIR"
+	extract "$2" "$3"
+	exit 0
+fi
 
 kernel_url="" initrd_url="" device=qemu suite="--quick" label=lava job_name="" timeout=60
 artifact="" ksum="" isum="" smp=4 nodes=2 mem=2048 priority=medium visibility=public tags=""

@@ -106,5 +106,25 @@ if [ -n "$want" ] && [ "$(sha256sum <"$T/rec.tgz" | cut -c-64)" = "$want" ] &&
 else
 	echo "FAIL records artefact"; sed 's/^/  | /' "$T/end"; fail=1
 fi
+# --extract: the records back out of the log, plain and as LAVA's YAML log
+if sh "$JOB" --extract "$T/log" "$T/x1" 2>"$T/x.err" && cmp -s "$T/x1/samples.jsonl" "$T/gen/b001/samples.jsonl" &&
+	[ -s "$T/x1/meta.json" ]; then
+	echo "ok   --extract: records back from the plain log ($(cat "$T/x.err"))"
+else
+	echo "FAIL --extract plain"; cat "$T/x.err"; fail=1
+fi
+"$PY" -c '
+import json, sys
+for l in open(sys.argv[1]):
+    print("- " + json.dumps({"dt": "2026-06-01T03:00:00", "lvl": "target", "msg": l.rstrip("\n")}))
+' "$T/log" >"$T/log.yaml"
+sh "$JOB" --extract "$T/log.yaml" "$T/x2" 2>"$T/x.err" && cmp -s "$T/x2/samples.jsonl" "$T/gen/b001/samples.jsonl" &&
+	echo "ok   --extract: from LAVA's YAML log" || { echo "FAIL --extract yaml"; cat "$T/x.err"; fail=1; }
+awk '/^FOLIO-LAB-RESULTS-BEGIN$/ { print; getline; print; next } !/^[A-Za-z0-9+\/=]+$/ || /^FOLIO/' "$T/log" >"$T/log.cut"
+sh "$JOB" --extract "$T/log.cut" "$T/x3" 2>"$T/x.err"; rc=$?
+[ $rc = 2 ] && grep -q 'truncated or damaged' "$T/x.err" && [ ! -e "$T/x3/samples.jsonl" ] &&
+	echo "ok   --extract: a truncated block -> 2, nothing unpacked" || { echo "FAIL --extract truncated (rc $rc)"; cat "$T/x.err"; fail=1; }
+sh "$JOB" --extract "$T/log" "$T/x1" >/dev/null 2>&1; [ $? = 2 ] &&
+	echo "ok   --extract into a non-empty directory -> 2" || { echo "FAIL --extract overwrote"; fail=1; }
 [ $fail = 0 ] && echo "history-lava: all passed" || echo "history-lava: FAILED"
 exit $fail
