@@ -185,6 +185,7 @@ for s in $TABLE; do
 	fi
 done
 for s in $(printf '%s\n' "$CONFIGS" | cut -d';' -f3 | sort -u); do
+	# shellcheck disable=SC2086  # word lists on purpose
 	printf '%s\n' $TABLE $EXTRA_SCHEMES | grep -qxF -- "$s" || {
 		coverage+="  $s: configured, but not a scheme of RS_SCHEMES"$'\n'
 		coverage_bad=1
@@ -431,7 +432,7 @@ while IFS=';' read -r name quick scheme expect flags desc; do
 	done
 
 	props=$PROPS_ALL
-	no_junk "$scheme" && props=$(printf '%s\n' $PROPS_ALL | grep -vx P4 | tr '\n' ' ')
+	no_junk "$scheme" && props=${PROPS_ALL/P4 /}
 	for p in $props; do
 		outcome=proven
 		case " $violated " in *" $p "*) outcome=counterexample ;; esac
@@ -446,7 +447,7 @@ while IFS=';' read -r name quick scheme expect flags desc; do
 		# A counterexample in a configuration that left code unreached is
 		# still one, but the configuration is not exercising what it says.
 		[ -n "$vac" ] && ok=false
-		msg= cex_depth= trail=
+		msg='' cex_depth='' trail=''
 		if [ "$outcome" = counterexample ]; then
 			msg=$(first_msg "$p")
 			want_trail=0
