@@ -139,6 +139,7 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 	const char *rowf = t->ratio && !strcmp(t->rows, "kernel") ? "" : t->rows;
 	bool html = !strcmp(t->format, "html"), md = !strcmp(t->format, "md");
 	bool tsv = !strcmp(t->format, "tsv");
+	size_t kw = 8, cw = 12; /* text: key and cell widths */
 
 	if (t->ratio) {
 		num = strdup(t->ratio);
@@ -205,6 +206,18 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 	}
 	qsort(ws, nw, sizeof(*ws), cmp_int);
 	qsort(rows, nrows, sizeof(*rows), cmp_strp);
+	/* text: columns as wide as their widest cell */
+	for (size_t q = 0; q < nrows; q++) {
+		size_t l = strlen(rows[q]) + (t->ratio ? strlen(t->ratio) + 5 : 0);
+
+		kw = l + 1 > kw ? l + 1 : kw;
+	}
+	for (size_t c = 0; c < nc; c++) {
+		char txt[128];
+
+		cell_text(&cells[c], t->ratio != NULL, o->level, txt, sizeof(txt));
+		cw = strlen(txt) + 2 > cw ? strlen(txt) + 2 : cw;
+	}
 
 	if (html || md || t->title) {
 		fl_sb_puts(out, html ? "<h3>" : md ? "### " : "");
@@ -228,7 +241,7 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 		else if (tsv)
 			fl_sb_printf(out, "\t%s", head.s);
 		else
-			fl_sb_printf(out, "%s%24s", k ? "" : "                        ", head.s);
+			fl_sb_printf(out, "%*s%*s", k ? 0 : (int)kw, "", (int)cw, head.s);
 	}
 	fl_sb_puts(out, html ? "</tr>\n" : "\n");
 	if (md) {
@@ -252,7 +265,7 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 		} else if (tsv) {
 			fl_sb_puts(out, head.s);
 		} else {
-			fl_sb_printf(out, "%-24.24s", head.s);
+			fl_sb_printf(out, "%-*s", (int)kw, head.s);
 		}
 		for (size_t k = 0; k < nw; k++) {
 			const struct cell *cl = NULL;
@@ -269,7 +282,7 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 			else if (tsv)
 				fl_sb_printf(out, "\t%s", txt);
 			else
-				fl_sb_printf(out, "%24s", txt);
+				fl_sb_printf(out, "%*s", (int)cw, txt);
 		}
 		fl_sb_puts(out, html ? "</tr>\n" : "\n");
 	}

@@ -214,6 +214,21 @@ printf '{"schema":1,"workload":"pr' >>"$T/improve/samples.jsonl"
 expect "truncated last line -> 2" 2 'improve/samples.jsonl:[0-9]+: not a JSON record.*truncated' \
 	-- "$BIN" compare --baseline base "$T/improve"
 
+# the fast record scanner and json-c read the same records the same way
+mkdir -p "$T/esc"
+sed '5s/"variant": "default"/"variant": "de\\"fault\\u00e9"/' "$T/regress/samples.jsonl" >"$T/esc/samples.jsonl"
+same=1
+for m in ops_per_sec counters.cas_retries duration_s; do
+	for d in regress esc three; do
+		"$BIN" compare --quiet --metric "$m" --baseline base --out "$T/fast" "$T/$d" >/dev/null 2>&1
+		FOLIO_LAB_COMPARE_SLOW=1 "$BIN" compare --quiet --metric "$m" --baseline base \
+			--out "$T/slow" "$T/$d" >/dev/null 2>&1
+		cmp -s "$T/fast/compare.csv" "$T/slow/compare.csv" ||
+			{ echo "FAIL fast and json-c paths differ ($d, --metric $m)"; fail=1; same=0; }
+	done
+done
+[ $same = 1 ] && echo "ok   fast scanner = json-c (3 inputs x 3 metrics, escapes)"
+
 # table: what the experiments print, computed here (medians, ratios with their CI)
 "$BIN" table --filter workload=pread,mode=threads --rows kernel --format tsv "$T/noise" >"$T/tab" 2>&1
 check "table: the median of each kernel and worker count" python3 - "$T/noise/samples.jsonl" "$T/tab" <<'PY'
