@@ -133,6 +133,18 @@ awk '/^pread.*-7-g/ { s = $0; sub(/.*after +/, "", s) } /^pread.*-7-g/ {
 	echo "ok   step about -10% with a CI that covers -10% and excludes 0" ||
 	{ echo "FAIL step size or CI"; sed 's/^/  | /' "$T/changes.out"; fail=1; }
 
+# an outlier two builds after an upward step, against it: the step still starts at 6
+$GEN "$T/h2" --builds 14 --step-at 6 --step 8 --outlier-at 8 --outlier -12 --seed 5
+"$H" import --db "$T/h2.sqlite" "$T"/h2/b* >/dev/null
+expect "changes: an outlier next to a step does not move or hide it" 0 \
+	'^pread/default threads compact size=64 w2 .* next \(v6.12-rc1-6-g[0-9a-f]+\) .* \+[0-9.]+% ' '^2 changes in 3 cases over 14' \
+	-- "$H" changes --db "$T/h2.sqlite"
+# thirty flat builds with one 20% outlier: no change at all
+$GEN "$T/h3" --builds 30 --noise 3 --outlier-at 12 --outlier 20 --seed 3
+"$H" import --db "$T/h3.sqlite" "$T"/h3/b* >/dev/null
+expect "changes: a flat history with an outlier has no change" 0 '^0 changes in 3 cases over 30 builds' \
+	-- "$H" changes --db "$T/h3.sqlite"
+
 # --- check: the newest build against the history before it
 cp "$DB" "$T/null.sqlite"
 cp "$DB" "$T/reg.sqlite"
