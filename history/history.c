@@ -74,7 +74,7 @@ static const char usage_text[] =
     "                     the metric per build (median, CI) as a table; with --out,\n"
     "                     DIR/charts/history-trend-*.png/.svg and DIR/sections/history-trend.html\n"
     "  changes            the builds where a lasting change starts, per case\n"
-    "  check              the newest build against the history before it\n"
+    "  check [--out DIR]  the newest build against the history before it\n"
     "  export-kcidb DIR   a results directory as KCIDB I/O JSON (schema 4.0)\n"
     "\n"
     "Options (every command):\n"
@@ -90,6 +90,8 @@ static const char usage_text[] =
     "  --window K         changes/check: a change needs K builds each side (3)\n"
     "  --history N        check: at most N builds of history since the last change (10)\n"
     "  --quiet            check: only the summary line\n"
+    "  --out DIR          trend: charts and DIR/sections/history-trend.html;\n"
+    "                     check: DIR/sections/history-check.html (for ./run.sh report DIR)\n"
     "\n"
     "Exit status: 0 success (check: no regression), 1 check: a regression,\n"
     "125 check: cannot decide, 2 usage or input error (nothing changed).\n";
@@ -1128,6 +1130,74 @@ struct crow {
 	char why[96];
 };
 
+static void html_esc(FILE *f, const char *s);
+static int mkdirs(const char *p);
+
+/* DIR/sections/history-check.html: the gate's table, for the HTML report. */
+static int write_check_section(const struct opts *o, const struct hist *h, const struct crow *rows,
+			       size_t nrows, const char *bn, const char *when, int rc)
+{
+	static const char *colour[] = {"#666", "#444", "#1a7f37", "#cf222e", "#9a6700"};
+	char p[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/sections", o->out);
+	if (mkdirs(p) != 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/sections/history-check.html", o->out);
+	f = fopen(p, "we");
+	if (!f) {
+		err("cannot write %s: %s", p, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "<section class=\"history-check\">\n<h2>History: the newest build against its "
+		   "history</h2>\n<p>Build <b>");
+	html_esc(f, bn);
+	fprintf(f,
+		"</b> (%s) against the builds before it, per case since that case's last "
+		"change (at most %d builds): Mann-Whitney U, Holm over the cases, alpha %g, "
+		"threshold %g%%, metric <code>",
+		when, o->history, o->alpha, o->threshold);
+	html_esc(f, o->metric);
+	fprintf(f, "</code> (%s is better). Exit status %d.</p>\n",
+		h->lower_better ? "lower" : "higher", rc);
+	fprintf(f, "<table class=\"stats\"><tr><th>case</th><th>history builds</th><th>history "
+		   "median</th><th>newest median</th><th>%%change</th><th>p</th><th>p (Holm)</th>"
+		   "<th>verdict</th></tr>\n");
+	for (size_t i = 0; i < nrows; i++) {
+		const struct crow *r = &rows[i];
+		char cn[200];
+
+		case_name(r->c, cn, sizeof(cn));
+		fprintf(f, "<tr><td>");
+		html_esc(f, cn);
+		fprintf(f, "</td><td>%zu</td><td>%.6g</td><td>%.6g</td>", r->nbase_builds, r->base,
+			r->cur);
+		if (r->v == V_NEW)
+			fprintf(f, "<td>-</td><td>-</td><td>-</td>");
+		else if (r->v == V_UNDECIDED)
+			fprintf(f, "<td>%+.2f%%</td><td>-</td><td>-</td>", r->pct);
+		else
+			fprintf(f, "<td>%+.2f%%</td><td>%.3g</td><td>%.3g</td>", r->pct, r->p,
+				r->padj);
+		fprintf(f, "<td style=\"color:%s\">%s", colour[r->v], verdict_name[r->v]);
+		if (r->why[0]) {
+			fprintf(f, " (");
+			html_esc(f, r->why);
+			fprintf(f, ")");
+		}
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n</section>\n");
+	if (fclose(f) != 0) {
+		err("cannot write %s", p);
+		return -1;
+	}
+	if (!o->quiet)
+		printf("report section: %s\n", p);
+	return 0;
+}
+
 static int cmd_check(const struct opts *o)
 {
 	struct hist h;
@@ -1280,6 +1350,8 @@ static int cmd_check(const struct opts *o)
 		       r->why[0] ? " (" : "", r->why, r->why[0] ? ")" : "");
 	}
 	rc = reg ? 1 : (und || nrows == newc) ? 125 : 0;
+	if (o->out && write_check_section(o, &h, rows, nrows, bn, newest->first_ts, rc) != 0)
+		rc = EXIT_INPUT;
 	printf("%ssummary: %s: %zu improved, %zu regressed, %zu no change, %zu cannot decide, %zu "
 	       "new -> exit %d\n",
 	       o->quiet ? "" : "\n", bn, imp, reg, nrows - imp - reg - und - newc, und, newc, rc);

@@ -177,6 +177,10 @@ expect "check --label next: only that line" 1 'summary: next .*2 regressed' -- "
 no "  ... without the note" 'mixes kernel labels' "$T/out"
 expect "list --label base" 0 '^1 build in' -- "$H" list --db "$T/mixed.sqlite" --label 'ba*'
 expect "check: --label with no builds -> 2" 2 'no builds' -- "$H" check --db "$T/reg.sqlite" --label 'nomatch*'
+expect "check --out: the report section" 1 'report section: .*/sections/history-check.html' \
+	-- "$H" check --db "$T/reg.sqlite" --out "$T/rep"
+grep -q '<td style="color:#cf222e">regressed</td>' "$T/rep/sections/history-check.html" &&
+	echo "ok   check section lists the regressions" || { echo "FAIL check section"; fail=1; }
 expect "check --quiet: the summary line only" 1 '^summary: ' -- "$H" check --quiet --db "$T/reg.sqlite"
 [ "$(wc -l <"$T/out")" = 1 ] || { echo "FAIL --quiet printed more than one line"; fail=1; }
 expect "check on a counter (lower is better by name)" 0 'counters.cas_retries \(lower is better\)' \
