@@ -246,8 +246,9 @@ static void decide(struct fl_cmp_row *r, const struct fl_cmp_opts *o, size_t m)
 
 	if (!(r->q < o->alpha)) {
 		r->verdict = FL_NO_CHANGE;
-		snprintf(r->reason, sizeof(r->reason), "p=%.3g, adjusted %.3g >= alpha %g (%s, %zu rows)",
-			 r->t.p, r->q, o->alpha, cn, m);
+		snprintf(r->reason, sizeof(r->reason),
+			 "p=%.3g, adjusted %.3g >= alpha %g (%s, %zu rows)", r->t.p, r->q, o->alpha,
+			 cn, m);
 	} else if (!(fabs(r->hl_pct) > o->threshold)) {
 		r->verdict = FL_NO_CHANGE;
 		snprintf(r->reason, sizeof(r->reason),
@@ -324,7 +325,8 @@ void fl_compare(const struct fl_dataset *ds, int base, const struct fl_cmp_opts 
 	}
 	for (size_t k = 0; k < out->nnew; k++) {
 		struct fl_cmp_row *rows = &out->rows[k * out->ncases];
-		double *p = calloc(out->ncases + 1, sizeof(*p)), *q = calloc(out->ncases + 1, sizeof(*q));
+		double *p = calloc(out->ncases + 1, sizeof(*p)),
+		       *q = calloc(out->ncases + 1, sizeof(*q));
 		size_t m = 0;
 
 		for (size_t i = 0; i < out->ncases; i++) {
@@ -495,12 +497,14 @@ static void headline_block(const struct fl_dataset *ds, const struct fl_cmp *r,
 			continue;
 		line_title(ds, &r->cases[i0], t, sizeof(t), 60);
 		fl_sb_printf(out, "\n%-60s %39s\n", t,
-			     o->lower_better ? "median, lower is better" : "median, higher is better");
+			     o->lower_better ? "median, lower is better"
+					     : "median, higher is better");
 		fl_sb_printf(out, "%4s  %8.8s", "wrk", bs->name);
 		for (size_t k = k0; k < k1; k++) {
 			char name[64];
 
-			snprintf(name, sizeof(name), "%s vs %s", ds->series[r->cur[k]].name, bs->name);
+			snprintf(name, sizeof(name), "%s vs %s", ds->series[r->cur[k]].name,
+				 bs->name);
 			fl_sb_printf(out, "  %-*.*s", KCELL - 2, KCELL - 2, name);
 		}
 		fl_sb_puts(out, "\n");
@@ -509,7 +513,8 @@ static void headline_block(const struct fl_dataset *ds, const struct fl_cmp *r,
 			bool geo = true;
 
 			for (size_t k = k0; k < k1; k++)
-				if (r->rows[k * r->ncases + i].present && r->rows[k * r->ncases + i].b.n)
+				if (r->rows[k * r->ncases + i].present &&
+				    r->rows[k * r->ncases + i].b.n)
 					b0 = &r->rows[k * r->ncases + i];
 			if (!b0)
 				for (size_t k = k0; k < k1; k++)
@@ -533,7 +538,8 @@ static void headline_block(const struct fl_dataset *ds, const struct fl_cmp *r,
 					     fl_fmt_si(b, sizeof(b), x->n.n ? x->n.median : NAN),
 					     x->b.n && x->n.n ? c : "-", d,
 					     fl_verdict_marker(x->verdict));
-				if (x->b.n && x->n.n && x->b.median > 0 && x->n.median > 0 && k < 64)
+				if (x->b.n && x->n.n && x->b.median > 0 && x->n.median > 0 &&
+				    k < 64)
 					lgn[k] += log(x->n.median / x->b.median);
 				else
 					geo = false;
@@ -627,13 +633,14 @@ void fl_cmp_headline(const struct fl_dataset *ds, const struct fl_cmp *r,
 
 static void legend(const struct fl_dataset *ds, const struct fl_cmp_opts *o, struct fl_sbuf *out)
 {
-	fl_sb_printf(out,
-		     "metric %s (%s is better); value: median of the repetitions; sd: sample\n"
-		     "stddev in %% of the mean; %%change: Hodges-Lehmann ratio new/base; p: two-sided\n"
-		     "Mann-Whitney U; p-adj: %s over the tested rows of one kernel;\n"
-		     "a verdict needs p-adj < %g and |%%change| > %g%%.\n",
-		     ds->metric, o->lower_better ? "lower" : "higher",
-		     fl_correction_name(o->correction), o->alpha, o->threshold);
+	fl_sb_printf(
+	    out,
+	    "metric %s (%s is better); value: median of the repetitions; sd: sample\n"
+	    "stddev in %% of the mean; %%change: Hodges-Lehmann ratio new/base; p: two-sided\n"
+	    "Mann-Whitney U; p-adj: %s over the tested rows of one kernel;\n"
+	    "a verdict needs p-adj < %g and |%%change| > %g%%.\n",
+	    ds->metric, o->lower_better ? "lower" : "higher", fl_correction_name(o->correction),
+	    o->alpha, o->threshold);
 }
 
 void fl_cmp_text(const struct fl_dataset *ds, const struct fl_cmp *r, const struct fl_cmp_opts *o,
@@ -689,14 +696,14 @@ void fl_cmp_text(const struct fl_dataset *ds, const struct fl_cmp *r, const stru
 					fl_sb_printf(out, "%s\n%-*s", lab, (int)vw, "");
 				else
 					fl_sb_printf(out, "%-*s", (int)vw, lab);
-				fl_sb_printf(out, " %4d %7s %6s %7s %6s %7s %7s %7s  %s\n",
-					     x->c.workers,
-					     fl_fmt_si(a, sizeof(a), x->b.n ? x->b.median : NAN),
-					     fmt_sd(b, sizeof(b), &x->b),
-					     fl_fmt_si(c, sizeof(c), x->n.n ? x->n.median : NAN),
-					     fmt_sd(d, sizeof(d), &x->n), fmt_pct(e, sizeof(e), x->hl_pct),
-					     fmt_p(f, sizeof(f), x->tested ? x->t.p : NAN),
-					     fmt_p(g, sizeof(g), x->q), fl_verdict_name(x->verdict));
+				fl_sb_printf(
+				    out, " %4d %7s %6s %7s %6s %7s %7s %7s  %s\n", x->c.workers,
+				    fl_fmt_si(a, sizeof(a), x->b.n ? x->b.median : NAN),
+				    fmt_sd(b, sizeof(b), &x->b),
+				    fl_fmt_si(c, sizeof(c), x->n.n ? x->n.median : NAN),
+				    fmt_sd(d, sizeof(d), &x->n), fmt_pct(e, sizeof(e), x->hl_pct),
+				    fmt_p(f, sizeof(f), x->tested ? x->t.p : NAN),
+				    fmt_p(g, sizeof(g), x->q), fl_verdict_name(x->verdict));
 				if (x->verdict == FL_EMULATED && emu_said)
 					continue;
 				if (x->verdict == FL_UNDECIDED || x->verdict == FL_MISSING ||
@@ -749,14 +756,17 @@ void fl_cmp_markdown(const struct fl_dataset *ds, const struct fl_cmp *r,
 		fl_sb_puts(out, ds->series[r->base].name);
 		fl_sb_puts(out, "\n\n|");
 		{
-			const char *hd[] = {"workload", "variant",   "mode",	"placement", "workers",
-					    ds->series[r->base].name, "sd",	"new",
-					    "sd", "%change", "CI", "p", "p-adj", "verdict", "why"};
+			const char *hd[] = {"workload",	 "variant", "mode",
+					    "placement", "workers", ds->series[r->base].name,
+					    "sd",	 "new",	    "sd",
+					    "%change",	 "CI",	    "p",
+					    "p-adj",	 "verdict", "why"};
 
 			for (size_t i = 0; i < sizeof(hd) / sizeof(*hd); i++)
 				md_cell(out, hd[i]);
 		}
-		fl_sb_puts(out, "\n|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
+		fl_sb_puts(out,
+			   "\n|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
 		for (size_t i = 0; i < r->ncases; i++) {
 			const struct fl_cmp_row *x = &r->rows[k * r->ncases + i];
 
@@ -810,7 +820,8 @@ static void csv_summary(struct fl_sbuf *out, const struct fl_summary *s, bool fu
 static void csv_key(struct fl_sbuf *out, const struct fl_dataset *ds, const struct fl_cmp *r,
 		    const char *kind, const struct fl_case *c, const char *workers, size_t k)
 {
-	const char *f[] = {kind, ds->metric, c->workload, c->variant, c->mode, c->placement, c->params};
+	const char *f[] = {kind,    ds->metric,	  c->workload, c->variant,
+			   c->mode, c->placement, c->params};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (i)
@@ -828,12 +839,12 @@ void fl_cmp_csv(const struct fl_dataset *ds, const struct fl_cmp *r, const struc
 {
 	char w[16];
 
-	fl_sb_puts(out,
-		   "kind,metric,workload,variant,mode,placement,params,workers,baseline,new,"
-		   "base_n,base_median,base_ci_lo,base_ci_hi,base_ci_coverage,base_mean,"
-		   "base_sd_pct,new_n,new_median,new_ci_lo,new_ci_hi,new_ci_coverage,new_mean,"
-		   "new_sd_pct,median_change_pct,change_pct,change_ci_lo_pct,change_ci_hi_pct,"
-		   "change_ci_coverage,u,p,p_adjusted,correction,test,min_p,verdict,marker,reason\n");
+	fl_sb_puts(
+	    out, "kind,metric,workload,variant,mode,placement,params,workers,baseline,new,"
+		 "base_n,base_median,base_ci_lo,base_ci_hi,base_ci_coverage,base_mean,"
+		 "base_sd_pct,new_n,new_median,new_ci_lo,new_ci_hi,new_ci_coverage,new_mean,"
+		 "new_sd_pct,median_change_pct,change_pct,change_ci_lo_pct,change_ci_hi_pct,"
+		 "change_ci_coverage,u,p,p_adjusted,correction,test,min_p,verdict,marker,reason\n");
 	/* the headline first: one row per case and kernel, then one geomean row per line */
 	for (size_t k = 0; k < r->nnew; k++)
 		for (size_t i0 = 0, i1; i0 < r->ncases; i0 = i1) {
@@ -892,8 +903,12 @@ void fl_cmp_csv(const struct fl_dataset *ds, const struct fl_cmp *r, const struc
 			csv_num(out, x->tested ? x->t.u1 : NAN);
 			csv_num(out, x->tested ? x->t.p : NAN);
 			csv_num(out, x->q);
-			fl_sb_printf(out, ",%s", x->in_family ? fl_correction_name(o->correction) : "");
-			fl_sb_printf(out, ",%s", !x->tested ? "" : x->t.exact ? "exact" : "asymptotic");
+			fl_sb_printf(out, ",%s",
+				     x->in_family ? fl_correction_name(o->correction) : "");
+			fl_sb_printf(out, ",%s",
+				     !x->tested	  ? ""
+				     : x->t.exact ? "exact"
+						  : "asymptotic");
 			csv_num(out, x->tested ? x->t.min_p : NAN);
 			fl_sb_printf(out, ",%s,%c,", fl_verdict_name(x->verdict),
 				     fl_verdict_marker(x->verdict));
@@ -941,9 +956,10 @@ void fl_cmp_html(const struct fl_dataset *ds, const struct fl_cmp *r, const char
 				fl_sb_html(out, ds->series[r->base].name);
 				fl_sb_puts(out, " (median)</th><th>sd</th><th>");
 				fl_sb_html(out, ds->series[x->cur].name);
-				fl_sb_puts(out, "</th><th>sd</th><th>%change</th><th>CI</th><th>p</th>"
-						"<th>p-adj</th><th>verdict</th><th>why</th>"
-						"</tr></thead><tbody>\n");
+				fl_sb_puts(out,
+					   "</th><th>sd</th><th>%change</th><th>CI</th><th>p</th>"
+					   "<th>p-adj</th><th>verdict</th><th>why</th>"
+					   "</tr></thead><tbody>\n");
 			}
 			fl_sb_printf(out, "<tr class=\"%s\">", cls[x->verdict]);
 			if (!workload) {
@@ -960,10 +976,11 @@ void fl_cmp_html(const struct fl_dataset *ds, const struct fl_cmp *r, const char
 			fl_sb_printf(out, "</td><td>%d</td>", x->c.workers);
 			html_cell_summary(out, &x->b);
 			html_cell_summary(out, &x->n);
-			fl_sb_printf(out, "<td>%s</td><td>%s</td>", fmt_pct(c, sizeof(c), x->hl_pct),
-				     fmt_ci(ci, sizeof(ci), x));
-			fl_sb_printf(out, "<td>%s</td><td>%s</td><td class=\"verdict\">%s</td>"
-					  "<td class=\"why\">",
+			fl_sb_printf(out, "<td>%s</td><td>%s</td>",
+				     fmt_pct(c, sizeof(c), x->hl_pct), fmt_ci(ci, sizeof(ci), x));
+			fl_sb_printf(out,
+				     "<td>%s</td><td>%s</td><td class=\"verdict\">%s</td>"
+				     "<td class=\"why\">",
 				     fmt_p(f, sizeof(f), x->tested ? x->t.p : NAN),
 				     fmt_p(g, sizeof(g), x->q), fl_verdict_name(x->verdict));
 			fl_sb_html(out, x->reason);

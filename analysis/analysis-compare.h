@@ -40,7 +40,7 @@ struct fl_cmp_row {
 	int base, cur; /* series */
 	bool present;  /* records on at least one side */
 	struct fl_summary b, n;
-	double change_pct;			   /* of the medians */
+	double change_pct;			     /* of the medians */
 	double hl_pct, hl_lo_pct, hl_hi_pct, hl_cov; /* Hodges-Lehmann change, its CI */
 	struct fl_mwu_result t;
 	double q; /* p adjusted over the family (NAN outside it) */

@@ -102,8 +102,7 @@ void fl_sb_csv(struct fl_sbuf *b, const char *s)
 		return;
 	}
 	fl_sb_puts(b, "\"");
-	for (; *s; s++)
-	{
+	for (; *s; s++) {
 		fl_sb_putn(b, s, 1);
 		if (*s == '"')
 			fl_sb_putn(b, s, 1); /* "" inside a quoted field */
@@ -181,7 +180,8 @@ static const char *intern_str(struct fl_dataset *ds, const char *s, int *id)
 			exit(2);
 		}
 		for (size_t k = 0; k < t->n; k++) {
-			h = hash_bytes(t->s[k], strlen(t->s[k]), 14695981039346656037ULL) & (ns - 1);
+			h = hash_bytes(t->s[k], strlen(t->s[k]), 14695981039346656037ULL) &
+			    (ns - 1);
 			while (slot[h])
 				h = (h + 1) & (ns - 1);
 			slot[h] = (int)k + 1;
@@ -379,8 +379,9 @@ static int parse_record(struct fl_dataset *ds, struct json_object *o, const char
 		const char *sv = get_str(o, strs[k], NULL);
 
 		if (!sv || !*sv)
-			return bad_line(file, lineno, "required field '%s' missing or not a string%s",
-					strs[k], "");
+			return bad_line(file, lineno,
+					"required field '%s' missing or not a string%s", strs[k],
+					"");
 	}
 	if (ds->nrecs == ds->cap) {
 		ds->cap = ds->cap ? ds->cap * 2 : 1024;
@@ -389,11 +390,12 @@ static int parse_record(struct fl_dataset *ds, struct json_object *o, const char
 	r = &ds->recs[ds->nrecs];
 	memset(r, 0, sizeof(*r));
 	if (!get_int(o, "workers", 1, &r->workers))
-		return bad_line(file, lineno, "required field 'workers' missing or not an integer >= 1%s%s",
-				"", "");
+		return bad_line(file, lineno,
+				"required field 'workers' missing or not an integer >= 1%s%s", "",
+				"");
 	if (!get_int(o, "rep", 0, &r->rep))
-		return bad_line(file, lineno, "required field 'rep' missing or not an integer >= 0%s%s",
-				"", "");
+		return bad_line(file, lineno,
+				"required field 'rep' missing or not an integer >= 0%s%s", "", "");
 	why = check_metric(o, "ops_per_sec", &r->has_metric, &r->ops_per_sec);
 	if (why || !r->has_metric)
 		return bad_line(file, lineno, "'ops_per_sec' %s%s", why ? why : "is missing", "");
@@ -603,11 +605,10 @@ static int cmp_span(const void *a, const void *b)
 }
 
 /* Fill the next record from a line; false: let json-c look at it. */
-static bool fast_record(struct fl_dataset *ds, const char *line, size_t n, size_t lineno,
-			size_t di)
+static bool fast_record(struct fl_dataset *ds, const char *line, size_t n, size_t lineno, size_t di)
 {
 	enum { WL, VAR, KER, MODE, PL, WHERE, ACCEL, RUN, NSTR };
-	static const char *const skeys[NSTR] = {"workload", "variant", "kernel", "mode",
+	static const char *const skeys[NSTR] = {"workload",  "variant", "kernel", "mode",
 						"placement", "where",	"accel",  "run_id"};
 	struct scan c = {line, line + n};
 	struct span sv[NSTR] = {{0}}, k, pk[32], pv[32];
@@ -621,8 +622,8 @@ static bool fast_record(struct fl_dataset *ds, const char *line, size_t n, size_
 
 	if (!strncmp(mkey, "counters.", 9))
 		sub = mkey + 9;
-	else if (strcmp(mkey, "ops_per_sec") && strstr(" workers rep duration_s pu_a pu_b params ",
-						       mkey))
+	else if (strcmp(mkey, "ops_per_sec") &&
+		 strstr(" workers rep duration_s pu_a pu_b params ", mkey))
 		return false; /* a metric the scanner reads as something else */
 	ws(&c);
 	if (!lit(&c, "{"))
@@ -735,8 +736,8 @@ static bool fast_record(struct fl_dataset *ds, const char *line, size_t n, size_
 	r = &ds->recs[ds->nrecs];
 	memset(r, 0, sizeof(*r));
 	{
-		static const char *const def[NSTR] = {"?",	    "default", "native", "threads",
-						      "",	    "native",  "none",	 ""};
+		static const char *const def[NSTR] = {"?", "default", "native", "threads",
+						      "",  "native",  "none",	""};
 		const char *v[NSTR];
 
 		for (size_t i = 0; i < NSTR; i++) {
@@ -929,8 +930,8 @@ static int case_of(struct fl_dataset *ds, const struct fl_rec *r)
 		ds->cases = xrealloc(ds->cases, ds->capcases * sizeof(*ds->cases));
 	}
 	ds->cases[ds->ncases] =
-	    (struct fl_case){r->workload, r->variant,	r->mode,	    r->placement,
-			     r->params,	  r->workers, r->wl_ord, r->var_ord, (int)ds->ncases};
+	    (struct fl_case){r->workload, r->variant, r->mode,	  r->placement,	  r->params,
+			     r->workers,  r->wl_ord,  r->var_ord, (int)ds->ncases};
 	ds->case_slot[h] = (int)ds->ncases + 1;
 	return (int)ds->ncases++;
 }
@@ -1026,25 +1027,28 @@ int fl_ds_assign_series(struct fl_dataset *ds)
 		a = &ds->recs[ord[k]];
 		if (a->ops_per_sec != b->ops_per_sec || a->has_metric != b->has_metric ||
 		    (a->has_metric && a->metric != b->metric)) {
-			fprintf(stderr,
-				"folio-lab-compare: %s/samples.jsonl:%zu: the same measurement "
-				"(run_id '%s', rep %d, same case and kernel) as %s/samples.jsonl:%zu "
-				"with different values: refusing to pick one\n",
-				ds->dirs[b->dir].path, b->line, b->run_id, b->rep,
-				ds->dirs[a->dir].path, a->line);
+			fprintf(
+			    stderr,
+			    "folio-lab-compare: %s/samples.jsonl:%zu: the same measurement "
+			    "(run_id '%s', rep %d, same case and kernel) as %s/samples.jsonl:%zu "
+			    "with different values: refusing to pick one\n",
+			    ds->dirs[b->dir].path, b->line, b->run_id, b->rep,
+			    ds->dirs[a->dir].path, a->line);
 			rc = -1;
 			break;
 		}
 		if (!ds->dups)
-			fprintf(stderr,
-				"folio-lab-compare: %s/samples.jsonl:%zu repeats %s/samples.jsonl:%zu "
-				"(same run_id, rep and case): duplicated records are counted once\n",
-				ds->dirs[b->dir].path, b->line, ds->dirs[a->dir].path, a->line);
+			fprintf(
+			    stderr,
+			    "folio-lab-compare: %s/samples.jsonl:%zu repeats %s/samples.jsonl:%zu "
+			    "(same run_id, rep and case): duplicated records are counted once\n",
+			    ds->dirs[b->dir].path, b->line, ds->dirs[a->dir].path, a->line);
 		b->dup = true;
 		ds->dups++;
 	}
 	if (ds->dups > 1 && !rc)
-		fprintf(stderr, "folio-lab-compare: %zu duplicated records counted once\n", ds->dups);
+		fprintf(stderr, "folio-lab-compare: %zu duplicated records counted once\n",
+			ds->dups);
 
 	/* Index: records of (case, series), counting sort. */
 	nkey = ds->ncases * (ds->nseries ? ds->nseries : 1);
@@ -1314,7 +1318,10 @@ const char *fl_fmt_si(char *buf, size_t size, double v)
 		a *= 1000;
 		e--;
 	}
-	snprintf(buf, size, a >= 99.95 ? "%s%.0f%s" : a >= 9.995 ? "%s%.1f%s" : "%s%.2f%s",
+	snprintf(buf, size,
+		 a >= 99.95   ? "%s%.0f%s"
+		 : a >= 9.995 ? "%s%.1f%s"
+			      : "%s%.2f%s",
 		 v < 0 ? "-" : "", a, e >= 0 ? up[e] : down[-e]);
 	return buf;
 }

@@ -31,7 +31,7 @@ struct fl_rec {
 	struct json_object *obj; /* NULL unless the dataset keeps objects (keep_objs) */
 	/* interned strings (the dataset owns them) */
 	const char *workload, *variant, *kernel, *mode, *placement, *where, *accel, *run_id;
-	const char *params; /* canonical "k=v k=v", sorted by key, "" without params */
+	const char *params;	/* canonical "k=v k=v", sorted by key, "" without params */
 	int workers, rep, pair; /* pair: handoff's pu_a << 16 | pu_b, -1 without */
 	int wl_ord, var_ord;	/* order of first appearance, for sorting */
 	int case_id;		/* index into the dataset's cases */

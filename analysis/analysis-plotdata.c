@@ -18,8 +18,8 @@
 
 /* Counters that measure contention (names used by bench/ and refscheme.h). */
 static const char *const contention_counters[] = {
-    "gets_failed", "get_fail",	  "cas_retries", "freezes_lost", "freeze_lost",
-    "junk_left",   "guard_waits", "guard_resets", "free_races",	 NULL,
+    "gets_failed", "get_fail",	  "cas_retries",  "freezes_lost", "freeze_lost",
+    "junk_left",   "guard_waits", "guard_resets", "free_races",	  NULL,
 };
 
 struct chart {
@@ -187,8 +187,8 @@ static int emit_chart(struct ctx *x, const char *kind, const char *name, const c
 	snprintf(path, sizeof(path), "%s/charts/%s", x->dir, name);
 	fl_sb_puts(&g, "\noutbase = ");
 	gp_str(&g, path);
-	fl_sb_printf(&g, "\nxmin = %d\nxmax = %d\nxtics_cmd = \"set xtics (%s)\"", x->xmin,
-		     x->xmax, x->xtics.s ? x->xtics.s : "1");
+	fl_sb_printf(&g, "\nxmin = %d\nxmax = %d\nxtics_cmd = \"set xtics (%s)\"", x->xmin, x->xmax,
+		     x->xtics.s ? x->xtics.s : "1");
 	fl_sb_printf(&g,
 		     "\nnseries = %d\narray titles[%d] = [%s]\narray lcol[%d] = [%s]\n"
 		     "array lpt[%d] = [%s]\narray ldt[%d] = [%s]\n%s",
@@ -363,13 +363,16 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 	x->xtics.len = 0;
 	fl_sb_puts(&x->xtics, "");
 	for (size_t i = g0, first = 1; i < nc; i++)
-		if (same_group(&cases[i], g) && (i == g0 || cases[i].workers != cases[i - 1].workers)) {
+		if (same_group(&cases[i], g) &&
+		    (i == g0 || cases[i].workers != cases[i - 1].workers)) {
 			bool seen = false;
 
 			for (size_t k = g0; k < i; k++)
-				seen |= same_group(&cases[k], g) && cases[k].workers == cases[i].workers;
+				seen |= same_group(&cases[k], g) &&
+					cases[k].workers == cases[i].workers;
 			if (!seen) {
-				fl_sb_printf(&x->xtics, "%s%d", first ? "" : ", ", cases[i].workers);
+				fl_sb_printf(&x->xtics, "%s%d", first ? "" : ", ",
+					     cases[i].workers);
 				first = 0;
 			}
 		}
@@ -467,17 +470,18 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 				const struct point *p = &lines[l].p[k];
 
 				cy = fmax(cy, p->su.hi / 1e6);
-				fl_sb_printf(&ch.dat, "%d %.6g %.6g %.6g\n", p->w, p->su.median / 1e6,
-					     p->su.lo / 1e6, p->su.hi / 1e6);
+				fl_sb_printf(&ch.dat, "%d %.6g %.6g %.6g\n", p->w,
+					     p->su.median / 1e6, p->su.lo / 1e6, p->su.hi / 1e6);
 			}
 			snprintf(lab, sizeof(lab), "%s", ds->series[lines[l].s].name);
 			add_title(&ch, lab, lines[l].s, 0, false);
 			end_block(&ch);
 		}
 		snprintf(name, sizeof(name), "cover-%s", stem);
-		snprintf(title, sizeof(title), "%s %s: throughput against workers (%s)", g->workload,
-			 g->variant, sub);
-		snprintf(lab, sizeof(lab), "ymax = %.6g\nlinear = %.6g\nlinear_title = \"linear from %s\"\n",
+		snprintf(title, sizeof(title), "%s %s: throughput against workers (%s)",
+			 g->workload, g->variant, sub);
+		snprintf(lab, sizeof(lab),
+			 "ymax = %.6g\nlinear = %.6g\nlinear_title = \"linear from %s\"\n",
 			 cy * 1.15, isfinite(one) ? one / 1e6 : 0, ds->series[base].name);
 		rc |= emit_chart(x, "cover", name, g->workload, title, "throughput (Mops/s)", &ch,
 				 lab);

@@ -113,7 +113,8 @@ static void cell_text(const struct cell *c, bool ratio, double level, char *buf,
 		if (!pos || !ln || !ld) {
 			double m = fl_median(c->d, c->nd);
 
-			snprintf(buf, size, "%s", m ? fmt(a, sizeof(a), fl_median(c->v, c->n) / m) : "-");
+			snprintf(buf, size, "%s",
+				 m ? fmt(a, sizeof(a), fl_median(c->v, c->n) / m) : "-");
 		} else {
 			for (size_t i = 0; i < c->n; i++)
 				ln[i] = log(c->v[i]);

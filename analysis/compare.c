@@ -19,46 +19,47 @@
 static void usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: folio-lab-compare COMMAND [OPTIONS] DIR...\n"
-	       "\n"
-	       "  compare BASE NEW...          each NEW results directory against BASE\n"
-	       "  compare --baseline LABEL DIR every kernel label of DIR against LABEL\n"
-	       "  headline ...                 compare, printing only the headline\n"
-	       "  table DIR                    medians (or ratios) per row x workers\n"
-	       "  export-csv DIR               all records as DIR/samples.csv\n"
-	       "  plotdata DIR                 chart data (DIR/plots-data/)\n"
-	       "  plot DIR                     chart data and charts (DIR/charts/, gnuplot)\n"
-	       "  report DIR                   DIR/report.html (headline, charts, verdicts)\n"
-	       "\n"
-	       "options:\n"
-	       "  --baseline LABEL   baseline kernel label (default: 'base' if present, else the\n"
-	       "                     first label of the first directory)\n"
-	       "  --metric NAME      record field to compare (default ops_per_sec; counters.NAME)\n"
-	       "  --lower-is-better  the metric improves downwards (default for *_ns, counters.*)\n"
-	       "  --alpha A          level of each kernel's family of rows (default 0.05)\n"
-	       "  --correction C     bh (Benjamini-Hochberg, default), holm or none\n"
-	       "  --threshold PCT    smallest |%%change| that counts (default 2)\n"
-	       "  --level L          confidence level of the intervals (default 0.95)\n"
-	       "  --filter K=GLOB    only cases whose field K matches (workload, variant, mode,\n"
-	       "                     placement, params, params.NAME, workers; table: any field);\n"
-	       "                     comma-separated or repeated: all must match\n"
-	       "  --allow-emulated   judge records from TCG guests (default: 'emulated', exit 125)\n"
-	       "  --allow-missing    a case missing in a new kernel does not fail the gate\n"
-	       "  --out DIR          where compare.md/compare.csv go (default: the last DIR)\n"
-	       "  --no-plots         report: do not draw the charts\n"
-	       "  --quiet            compare: no tables on stdout (the summary stays)\n"
-	       "table options:\n"
-	       "  --rows F1,F2       record fields naming a row (default kernel)\n"
-	       "  --ratio NUM/DEN    one row per ratio: NUM over DEN of --ratio-key (default kernel)\n"
-	       "  --ratio-key FIELD  the field NUM and DEN are values of\n"
-	       "  --scale S          divide values by S (default 1e6 for ops_per_sec, else 1)\n"
-	       "  --per-op           the metric per operation (counter / ops)\n"
-	       "  --title TEXT       heading of the table\n"
-	       "  --format F         html (default), md, text or tsv\n"
-	       "\n"
-	       "compare exits 0 (no regression), 1 (a regression, or a case missing in a new\n"
-	       "kernel), 125 (cannot decide: too few repetitions, or emulated), 2 (usage or\n"
-	       "input error): usable by `git bisect run`.\n");
+	    f,
+	    "usage: folio-lab-compare COMMAND [OPTIONS] DIR...\n"
+	    "\n"
+	    "  compare BASE NEW...          each NEW results directory against BASE\n"
+	    "  compare --baseline LABEL DIR every kernel label of DIR against LABEL\n"
+	    "  headline ...                 compare, printing only the headline\n"
+	    "  table DIR                    medians (or ratios) per row x workers\n"
+	    "  export-csv DIR               all records as DIR/samples.csv\n"
+	    "  plotdata DIR                 chart data (DIR/plots-data/)\n"
+	    "  plot DIR                     chart data and charts (DIR/charts/, gnuplot)\n"
+	    "  report DIR                   DIR/report.html (headline, charts, verdicts)\n"
+	    "\n"
+	    "options:\n"
+	    "  --baseline LABEL   baseline kernel label (default: 'base' if present, else the\n"
+	    "                     first label of the first directory)\n"
+	    "  --metric NAME      record field to compare (default ops_per_sec; counters.NAME)\n"
+	    "  --lower-is-better  the metric improves downwards (default for *_ns, counters.*)\n"
+	    "  --alpha A          level of each kernel's family of rows (default 0.05)\n"
+	    "  --correction C     bh (Benjamini-Hochberg, default), holm or none\n"
+	    "  --threshold PCT    smallest |%%change| that counts (default 2)\n"
+	    "  --level L          confidence level of the intervals (default 0.95)\n"
+	    "  --filter K=GLOB    only cases whose field K matches (workload, variant, mode,\n"
+	    "                     placement, params, params.NAME, workers; table: any field);\n"
+	    "                     comma-separated or repeated: all must match\n"
+	    "  --allow-emulated   judge records from TCG guests (default: 'emulated', exit 125)\n"
+	    "  --allow-missing    a case missing in a new kernel does not fail the gate\n"
+	    "  --out DIR          where compare.md/compare.csv go (default: the last DIR)\n"
+	    "  --no-plots         report: do not draw the charts\n"
+	    "  --quiet            compare: no tables on stdout (the summary stays)\n"
+	    "table options:\n"
+	    "  --rows F1,F2       record fields naming a row (default kernel)\n"
+	    "  --ratio NUM/DEN    one row per ratio: NUM over DEN of --ratio-key (default kernel)\n"
+	    "  --ratio-key FIELD  the field NUM and DEN are values of\n"
+	    "  --scale S          divide values by S (default 1e6 for ops_per_sec, else 1)\n"
+	    "  --per-op           the metric per operation (counter / ops)\n"
+	    "  --title TEXT       heading of the table\n"
+	    "  --format F         html (default), md, text or tsv\n"
+	    "\n"
+	    "compare exits 0 (no regression), 1 (a regression, or a case missing in a new\n"
+	    "kernel), 125 (cannot decide: too few repetitions, or emulated), 2 (usage or\n"
+	    "input error): usable by `git bisect run`.\n");
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -172,8 +173,8 @@ static int default_baseline(const struct fl_dataset *ds)
 	return b >= 0 && ds->series[b].dir == 0 ? b : 0;
 }
 
-static const char *const commands[] = {"compare", "headline",  "table",  "export-csv",
-				       "plotdata", "plot", "report", NULL};
+static const char *const commands[] = {"compare",  "headline", "table",	 "export-csv",
+				       "plotdata", "plot",     "report", NULL};
 
 int main(int argc, char **argv)
 {
@@ -311,8 +312,8 @@ int main(int argc, char **argv)
 			tb.title = optarg;
 			break;
 		case 'F':
-			if (strcmp(optarg, "html") && strcmp(optarg, "md") && strcmp(optarg, "text") &&
-			    strcmp(optarg, "tsv")) {
+			if (strcmp(optarg, "html") && strcmp(optarg, "md") &&
+			    strcmp(optarg, "text") && strcmp(optarg, "tsv")) {
 				fprintf(stderr,
 					"folio-lab-compare: --format '%s': html, md, text or tsv\n",
 					optarg);
@@ -395,7 +396,7 @@ int main(int argc, char **argv)
 		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE : 0;
 	} else if (!strcmp(cmd, "plot")) {
 		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE
-								   : fl_draw_charts(argv[optind]);
+								  : fl_draw_charts(argv[optind]);
 	} else if (!strcmp(cmd, "report")) {
 		rc = fl_report(&ds, base, argv[optind], &o, plots) ? EXIT_USAGE : 0;
 	} else {

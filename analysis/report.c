@@ -43,7 +43,8 @@ static const char css[] =
     "figcaption{font-size:.85em;color:#444}\n"
     "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n"
     ".extra{border-left:4px solid #8ab;padding-left:1em}\n"
-    "pre.headline{background:#fff;border:1px solid #ccc;font-size:.85em}\n";
+    "pre.headline{background:#fff;border:1px solid #ccc;font-size:.85em;max-height:30em;"
+    "overflow:auto}\n";
 
 int fl_draw_charts(const char *dir)
 {
@@ -53,11 +54,13 @@ int fl_draw_charts(const char *dir)
 
 	snprintf(plots, sizeof(plots), "%s/plots", root && *root ? root : FL_SOURCE_DIR);
 	if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "folio-lab-compare: gnuplot not found (apt-get install gnuplot-nox)\n");
+		fprintf(stderr,
+			"folio-lab-compare: gnuplot not found (apt-get install gnuplot-nox)\n");
 		return 77;
 	}
 	if (strchr(dir, '\'') || strchr(plots, '\'')) {
-		fprintf(stderr, "folio-lab-compare: %s: a quote in the path confuses gnuplot\n", dir);
+		fprintf(stderr, "folio-lab-compare: %s: a quote in the path confuses gnuplot\n",
+			dir);
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/charts", dir);
@@ -77,7 +80,8 @@ int fl_draw_charts(const char *dir)
 
 		if (sscanf(line, "%63s %511s %255s", kind, name, wl) != 3)
 			continue;
-		snprintf(e, sizeof(e), "cfg='%s/plots-data/%s.gpi'; plotsdir='%s'", dir, name, plots);
+		snprintf(e, sizeof(e), "cfg='%s/plots-data/%s.gpi'; plotsdir='%s'", dir, name,
+			 plots);
 		snprintf(gp, sizeof(gp), "%s/%s.gp", plots, kind);
 		snprintf(log, sizeof(log), "%s/plots-data/%s.log", dir, name);
 		pid = fork();
@@ -423,8 +427,9 @@ static const char *chart_caption(const char *kind)
 {
 	if (!strcmp(kind, "cover"))
 		return "The cover-letter chart: median throughput of each kernel against workers "
-		       "(log2 axis), the band its 95% CI (the range for n &lt; 6); thin dashed: "
-		       "linear scaling from the baseline's 1-worker median, clipped to the plot. "
+		       "(log2 axis), the band its 95% CI (the range for n &lt; 6); thin dotted: "
+		       "linear scaling from the baseline's smallest worker count, clipped to the "
+		       "plot. "
 		       "Kernels differ in colour and dash.";
 	if (!strcmp(kind, "throughput"))
 		return "Median throughput over the repetitions; the band is the 95% "
@@ -633,16 +638,17 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		fl_sb_printf(&c, "./run.sh compare --baseline %s", ds->series[base].kernel);
 		if (strcmp(ds->metric, "ops_per_sec"))
 			fl_sb_printf(&c, " --metric %s", ds->metric);
-		fl_sb_printf(&c,
-			     " --alpha %g --threshold %g --correction %s%s%s %s\n./run.sh export-csv %s\n"
-			     "./run.sh plot %s\n./run.sh report --baseline %s %s\n",
-			     o->alpha, o->threshold,
-			     o->correction == FL_PADJ_HOLM   ? "holm"
-			     : o->correction == FL_PADJ_NONE ? "none"
-							     : "bh",
-			     o->allow_emulated ? " --allow-emulated" : "",
-			     o->allow_missing ? " --allow-missing" : "", dir, dir, dir,
-			     ds->series[base].kernel, dir);
+		fl_sb_printf(
+		    &c,
+		    " --alpha %g --threshold %g --correction %s%s%s %s\n./run.sh export-csv %s\n"
+		    "./run.sh plot %s\n./run.sh report --baseline %s %s\n",
+		    o->alpha, o->threshold,
+		    o->correction == FL_PADJ_HOLM   ? "holm"
+		    : o->correction == FL_PADJ_NONE ? "none"
+						    : "bh",
+		    o->allow_emulated ? " --allow-emulated" : "",
+		    o->allow_missing ? " --allow-missing" : "", dir, dir, dir,
+		    ds->series[base].kernel, dir);
 		fl_sb_html(&out, c.s);
 		fl_sb_free(&c);
 	}

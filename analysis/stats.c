@@ -365,8 +365,8 @@ int fl_hl_shift(const double *x, size_t nx, const double *y, size_t ny, double l
 	if ((size_t)mn % 2)
 		r->shift = kth_diff(sx, nx, sy, ny, (mn + 1) / 2);
 	else
-		r->shift = (kth_diff(sx, nx, sy, ny, mn / 2) + kth_diff(sx, nx, sy, ny, mn / 2 + 1)) /
-			   2;
+		r->shift =
+		    (kth_diff(sx, nx, sy, ny, mn / 2) + kth_diff(sx, nx, sy, ny, mn / 2 + 1)) / 2;
 	/*
 	 * The interval [D(k), D(nm+1-k)] covers the shift with probability
 	 * 1 - 2 P(U <= k-1) under the null distribution of U: the largest k whose

@@ -71,9 +71,10 @@ double fl_norm_sf(double z);
 double fl_norm_quantile(double p);
 
 struct fl_hl_result {
-	double shift;	 /* Hodges-Lehmann: median of the nx*ny differences x[i] - y[j] */
-	double lo, hi;	 /* distribution-free CI: [D(k), D(nx*ny+1-k)] */
-	double coverage; /* its real coverage, 1 - 2 P(U <= k-1) (below level when none reaches it) */
+	double shift;  /* Hodges-Lehmann: median of the nx*ny differences x[i] - y[j] */
+	double lo, hi; /* distribution-free CI: [D(k), D(nx*ny+1-k)] */
+	double
+	    coverage; /* its real coverage, 1 - 2 P(U <= k-1) (below level when none reaches it) */
 	double k;
 };
 

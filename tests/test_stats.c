@@ -186,7 +186,8 @@ static int answer_stdin(void)
 			if (fl_hl_shift(x, nx, y, ny, strtod(arg, NULL), &h))
 				printf("error\n");
 			else
-				printf("%.17g %.17g %.17g %.17g\n", h.shift, h.lo, h.hi, h.coverage);
+				printf("%.17g %.17g %.17g %.17g\n", h.shift, h.lo, h.hi,
+				       h.coverage);
 		} else if (strcmp(cmd, "padj") == 0) {
 			double q[4096];
 
