@@ -1076,14 +1076,16 @@ static int cmd_changes(const struct opts *o)
 		hist_free(&h);
 		return EXIT_INPUT;
 	}
+	char steph[32];
+
+	snprintf(steph, sizeof(steph), "step (%.0f%% CI)", o->level * 100);
 	printf("change points: binary segmentation, Mann-Whitney U of the builds before "
 	       "against the builds from a build on\n"
 	       "(Bonferroni over splits and %zu cases, alpha %g), |step| > %g%%, at least %d "
 	       "builds each side, the new level held by most of them\n\n",
 	       h.ncases, o->alpha, o->threshold, o->window);
 	printf("%-48s  %-30s  %-24s  %12s  %12s  %-28s  %9s\n", "case",
-	       "build (first at new level)", "date", "before", "after", "step (95% CI)",
-	       "p (adj.)");
+	       "build (first at new level)", "date", "before", "after", steph, "p (adj.)");
 	for (size_t i = 0; i < h.ncases; i++) {
 		const struct hcase *c = &h.cases[i];
 		struct change *ch = NULL;
@@ -1096,10 +1098,9 @@ static int cmd_changes(const struct opts *o)
 		case_name(c, cn, sizeof(cn));
 		for (size_t j = 0; j < n; j++) {
 			const struct hbuild *b = &h.builds[c->pts[ch[j].at].build];
-			char bn[160], sb[64], b1[32], b2[32], lvl[16];
+			char bn[160], sb[64], b1[32], b2[32];
 
 			build_name(b, bn, sizeof(bn));
-			snprintf(lvl, sizeof(lvl), "%.0f%%", o->level * 100);
 			snprintf(sb, sizeof(sb), "%+.2f%% [%+.2f%%, %+.2f%%]", ch[j].step,
 				 ch[j].step_lo, ch[j].step_hi);
 			printf("%-48s  %-30s  %-24s  %12s  %12s  %-28s  %9.2g\n", cn, bn,
