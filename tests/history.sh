@@ -10,6 +10,9 @@ set -u
 H=$1
 LAB=${2:-}
 GEN="python3 $(dirname "$0")/history-gen.py"
+for t in sqlite3 python3; do
+	command -v $t >/dev/null || { echo "SKIP: $t is missing (./run.sh setup installs it)"; exit 77; }
+done
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
