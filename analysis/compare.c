@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	    {"filter", required_argument, NULL, 'f'},
 	    {"allow-emulated", no_argument, NULL, 'E'},
 	    {"allow-missing", no_argument, NULL, 'M'},
+	    {"expect", required_argument, NULL, 'X'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"no-plots", no_argument, NULL, 'P'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -206,8 +207,8 @@ int main(int argc, char **argv)
 	struct fl_cmp_opts o = {.alpha = 0.05, .threshold = 2, .level = 0.95};
 	struct fl_table_opts tb = {.rows = "kernel", .ratio_key = "kernel", .format = "html"};
 	struct fl_dataset ds = {.metric = "ops_per_sec"};
-	const char *cmd, *baseline = NULL, *outdir = NULL;
-	int c, direction = 0, base, rc = 0;
+	const char *cmd, *baseline = NULL, *outdir = NULL, *expect = NULL;
+	int c, direction = 0, base, rc = 0, expect_rc = 0;
 	bool plots = true, quiet = false, known = false, scale_set = false;
 
 	if (argc < 2) {
@@ -276,6 +277,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			o.allow_missing = true;
+			break;
+		case 'X':
+			expect = optarg;
 			break;
 		case 'o':
 			outdir = optarg;
@@ -404,6 +408,26 @@ int main(int argc, char **argv)
 		struct fl_sbuf txt = {0}, md = {0}, csv = {0}, sum = {0}, head = {0};
 		char path[4096];
 
+		if (expect) {
+			/* a kernel that wrote no record at all: every case of it is missing */
+			char *copy = strdup(expect), *save = NULL, *l;
+			int absent = 0;
+
+			for (l = strtok_r(copy, ",", &save); l; l = strtok_r(NULL, ",", &save))
+				if (fl_ds_find_series(&ds, l) < 0) {
+					printf("missing: kernel %s wrote no records: every case is "
+					       "missing%s\n",
+					       l, o.allow_missing ? " (--allow-missing)" : "");
+					absent++;
+				}
+			free(copy);
+			if (absent && !o.allow_missing && ds.nseries < 2) {
+				fl_ds_free(&ds);
+				return 1;
+			}
+			if (absent && !o.allow_missing)
+				expect_rc = 1;
+		}
 		if (ds.nseries < 2) {
 			fprintf(stderr,
 				"folio-lab-compare: only one kernel label (%s): nothing to compare "
@@ -419,6 +443,10 @@ int main(int argc, char **argv)
 		fl_cmp_csv(&ds, &r, &o, &csv);
 		fl_cmp_summary(&ds, &r, &o, &sum);
 		rc = fl_cmp_exit(&r, &o);
+		if (expect_rc && rc != 1) {
+			rc = 1;
+			printf("exit 1: an expected kernel has no records (--expect)\n");
+		}
 		if (!quiet) {
 			fputs(head.s ? head.s : "", stdout);
 			if (strcmp(cmd, "headline")) {

@@ -131,6 +131,14 @@ expect "missing in the new kernel -> 1" 1 '^default +4 .*missing' 'no records fr
 	'a case is missing' -- "$BIN" compare --baseline base "$T/miss"
 expect "--allow-missing -> 0" 0 'missing' -- "$BIN" compare --allow-missing --baseline base "$T/miss"
 
+mkdir -p "$T/onlybase"
+grep '"kernel": "base"' "$T/improve/samples.jsonl" >"$T/onlybase/samples.jsonl"
+expect "--expect: a kernel without any record -> 1" 1 'kernel patched wrote no records' \
+	-- "$BIN" compare --expect patched --baseline base "$T/onlybase"
+expect "--expect: a third kernel absent -> 1" 1 'kernel patched-cas-put wrote no records' \
+	-- "$BIN" compare --expect patched,patched-cas-put --baseline base "$T/improve"
+expect "--expect: all present -> 0" 0 'exit 0' -- "$BIN" compare --expect patched --baseline base "$T/improve"
+
 # duplicated records: the same file merged twice is counted once, with a message
 mkdir -p "$T/dup"
 cat "$T/fam/samples.jsonl" "$T/fam/samples.jsonl" >"$T/dup/samples.jsonl"
