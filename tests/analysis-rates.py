@@ -9,7 +9,8 @@ Scenarios (20 rows, 5% noise, native records):
   null-10   no change, 10 repetitions    exit 1 in at most 5%
   one-10    one row -20%, 10 reps        exit 1 (that row regressed) in >= 90%
   all-5     all 20 rows -20%, 5 reps     exit 1 in >= 90%
-  suite-5   the realistic suite (41 rows, as the main job), no change, 5 reps:
+  suite-5   the generated suite (34 rows: pread, module, fault, handoff), no change,
+            5 reps:
             exit 1 in at most 5%
 Prints one line per scenario with the measured rate; exits 1 when a target
 is missed. The seeds are fixed: the figures are reproducible.
