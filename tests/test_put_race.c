@@ -202,7 +202,7 @@ static inline bool rs_try_cmpxchg_relaxed(rs_atomic_t *v, int *old, int new)
 	return r;
 }
 
-static inline void rs_cpu_relax(void)
+static inline __attribute__((unused)) void rs_cpu_relax(void)
 {
 	__asm__ __volatile__("" ::: "memory");
 }
