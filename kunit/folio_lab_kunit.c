@@ -22,6 +22,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -397,6 +398,8 @@ struct race {
 	struct folio *folio;
 	atomic_t go;
 	atomic_t ready;
+	atomic_t failed_seen;	/* failed gets so far, all threads */
+	unsigned long hold_until;	/* jiffies: hold a freeze till one fails */
 	bool freezer;		/* thread 0 freezes every 16 iterations */
 	bool drop_own;		/* each thread owns one reference and drops it */
 	struct race_thread {
@@ -416,7 +419,7 @@ static int race_fn(void *arg)
 	int i, k;
 
 	atomic_inc(&r->ready);
-	while (!atomic_read(&r->go))
+	while (!atomic_read_acquire(&r->go))
 		cond_resched();
 	for (i = 0; i < FL_ITERS; i++) {
 		if (r->drop_own && i == FL_ITERS / 2)
@@ -424,7 +427,15 @@ static int race_fn(void *arg)
 		if (r->freezer && t->id == 0 && i % 16 == 0) {
 			if (folio_ref_freeze(folio, 1)) {
 				t->freezes_won++;
-				for (k = 0; k < 100; k++) {
+				/*
+				 * Hold it a while; until a getter has failed
+				 * on a held freeze (for 2 s at most), hold it
+				 * until one does, so the race surely happens
+				 * however the guest's vCPUs are scheduled.
+				 */
+				for (k = 0; k < 100 ||
+				     (!atomic_read(&r->failed_seen) &&
+				      time_before(jiffies, r->hold_until)); k++) {
 					if (!raw_frozen(fraw(folio)))
 						t->bad_frozen++;
 					cpu_relax();
@@ -442,6 +453,8 @@ static int race_fn(void *arg)
 			t->frees += !!put_page_testzero(&folio->page);
 		} else {
 			t->gets_failed++;
+			if (!atomic_read(&r->failed_seen))
+				atomic_inc(&r->failed_seen);
 		}
 		for (k = 0; k < 4; k++)
 			cpu_relax();
@@ -458,6 +471,7 @@ static bool race_run(struct race *r)
 
 	atomic_set(&r->go, 0);
 	atomic_set(&r->ready, 0);
+	atomic_set(&r->failed_seen, 0);
 	for (started = 0; started < FL_THREADS; started++) {
 		r->t[started].r = r;
 		r->t[started].id = started;
@@ -473,7 +487,8 @@ static bool race_run(struct race *r)
 	}
 	while (atomic_read(&r->ready) < started)
 		usleep_range(100, 1000);
-	atomic_set(&r->go, 1);
+	r->hold_until = jiffies + 2 * HZ;
+	atomic_set_release(&r->go, 1);
 	for (i = 0; i < started; i++)
 		wait_for_completion(&r->t[i].done);
 	return started == FL_THREADS;
