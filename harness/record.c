@@ -115,11 +115,10 @@ const char *fl_kernel_scheme(void)
 		return s;
 	memset(&info, 0, sizeof(info));
 	if (ioctl(fd, FOLIO_LAB_IOC_INFO, &info) == 0 &&
-	    info.abi_version == FOLIO_LAB_ABI_VERSION) {
-		if (info.kernel_scheme == FOLIO_LAB_SCHEME_ZERO)
-			s = "zero";
-		else if (info.kernel_scheme == FOLIO_LAB_SCHEME_FROZEN_BIT)
-			s = "frozen-bit";
+	    info.abi_version == FOLIO_LAB_ABI_VERSION && info.kernel_scheme < FOLIO_LAB_NR_SCHEMES) {
+		static const char *const names[FOLIO_LAB_NR_SCHEMES] = FOLIO_LAB_SCHEME_NAMES;
+
+		s = names[info.kernel_scheme];
 	}
 	close(fd);
 	return s;

@@ -27,7 +27,12 @@ fi
 if [ -f "$cp_dir/scripts/checkpatch.pl" ]; then
 	for f in "$ROOT"/kernel-module/*.c "$ROOT"/kernel-module/*.h "$ROOT"/include/folio-lab/refscheme.h \
 		"$ROOT"/include/folio-lab/uapi.h "$ROOT"/guest/probe/refprobe.c; do
-		if perl "$cp_dir/scripts/checkpatch.pl" --no-tree -q -f "$f"; then
+		ignore=()
+		# X-macro tables trip exactly these three macro heuristics
+		# (the header says why); every other check still applies.
+		[ "${f##*/}" != refscheme.h ] ||
+			ignore=(--ignore COMPLEX_MACRO,MACRO_ARG_UNUSED,TRAILING_SEMICOLON)
+		if perl "$cp_dir/scripts/checkpatch.pl" --no-tree -q "${ignore[@]}" -f "$f"; then
 			echo "ok   - checkpatch clean: ${f#"$ROOT"/}"
 		else
 			echo "FAIL - checkpatch: ${f#"$ROOT"/}"

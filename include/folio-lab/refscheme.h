@@ -90,11 +90,17 @@
 	X(freeze_won, "freezes_won", "freeze at the expected count that took")     \
 	X(freeze_lost, "freezes_lost", "freeze that found another count")
 
-#define RS_ENUM_SCHEME(ID, id, name, counters, summary) RS_##ID,
+/*
+ * checkpatch's macro heuristics do not fit X-macro tables: the ctest that
+ * runs it on this file ignores COMPLEX_MACRO (the tables), MACRO_ARG_UNUSED
+ * (a callback takes the whole line) and TRAILING_SEMICOLON (a switch case
+ * per line), and nothing else.
+ */
+#define RS_ENUM_SCHEME(ID, ...) RS_##ID,
 enum rs_scheme { RS_SCHEMES(RS_ENUM_SCHEME) RS_NR_SCHEMES };
 #undef RS_ENUM_SCHEME
 
-#define RS_ENUM_STAT(field, name, help) RS_STAT_##field,
+#define RS_ENUM_STAT(field, ...) RS_STAT_##field,
 enum rs_stat { RS_STATS(RS_ENUM_STAT) RS_NR_STATS };
 #undef RS_ENUM_STAT
 
@@ -112,26 +118,43 @@ struct rs_scheme_desc {
 	unsigned int counters; /* RS_C_* mask: the rs_stats that can move */
 };
 
-#define RS_DESC(ID, id, n, c, s) [RS_##ID] = {.name = n, .summary = s, .counters = c},
+/* In table order, so rs_schemes[RS_<ID>] is that scheme. */
+#define RS_DESC(ID, id, n, c, s) {.name = n, .summary = s, .counters = c},
 static const struct rs_scheme_desc rs_schemes[RS_NR_SCHEMES] = {RS_SCHEMES(RS_DESC)};
 #undef RS_DESC
 
-#define RS_STAT_NAME(field, name, help) [RS_STAT_##field] = name,
+#define RS_STAT_NAME(field, name, ...) name,
 static const char *const rs_stat_names[RS_NR_STATS] = {RS_STATS(RS_STAT_NAME)};
 #undef RS_STAT_NAME
 
-#define RS_STAT_FIELD(field, name, help) rs_u64 field;
+/*
+ * One member per RS_STATS line, in its order: rs_stats_to_array() names
+ * every member, and the size check catches a member the table lacks.
+ */
 struct rs_stats {
-	RS_STATS(RS_STAT_FIELD)
+	rs_u64 get_ok;
+	rs_u64 get_fail;
+	rs_u64 cas_retries;
+	rs_u64 junk_left;
+	rs_u64 guard_resets;
+	rs_u64 frees;
+	rs_u64 free_races;
+	rs_u64 freeze_won;
+	rs_u64 freeze_lost;
 };
-#undef RS_STAT_FIELD
+
+_Static_assert(sizeof(struct rs_stats) == RS_NR_STATS * sizeof(rs_u64),
+	       "struct rs_stats and RS_STATS() disagree");
 
 /* The counters as an array in RS_STATS order (for records and the uapi). */
 static inline void rs_stats_to_array(const struct rs_stats *st, rs_u64 out[RS_NR_STATS])
 {
-#define RS_STAT_COPY(field, name, help) out[RS_STAT_##field] = st->field;
-	RS_STATS(RS_STAT_COPY)
-#undef RS_STAT_COPY
+#define RS_STAT_VALUE(field, ...) st->field,
+	const rs_u64 val[RS_NR_STATS] = {RS_STATS(RS_STAT_VALUE)};
+#undef RS_STAT_VALUE
+
+	for (int i = 0; i < RS_NR_STATS; i++)
+		out[i] = val[i];
 }
 
 /* Bit 31: the page is frozen or free (PAGEREF_FROZEN_BIT in the series). */
@@ -482,99 +505,90 @@ static inline void rs_inverted_bit_init(rs_atomic_t *v)
 
 /*
  * Dispatch by scheme. Callers with a hot loop instantiate it once per
- * scheme with a constant s (see RS_FOR_EACH_SCHEME_CASE) so the switch
- * folds away; these are for everything else.
+ * scheme with a constant s, so the switch folds away. A value outside the
+ * table does nothing and fails (the switch is on an unsigned int so that
+ * no case for RS_NR_SCHEMES is needed).
  */
-#define RS_CASE_TRY_GET(ID, id, n, c, s) \
+#define RS_CASE_TRY_GET(ID, id, ...) \
 	case RS_##ID:                    \
 		return rs_##id##_try_get(v, nr, st);
 static inline bool rs_try_get(enum rs_scheme s, rs_atomic_t *v, int nr, struct rs_stats *st)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_TRY_GET)
-	default:
-		return false;
 	}
+	return false;
 }
 #undef RS_CASE_TRY_GET
 
-#define RS_CASE_PUT(ID, id, n, c, s) \
+#define RS_CASE_PUT(ID, id, ...) \
 	case RS_##ID:                \
 		return rs_##id##_put(v, nr, st);
 static inline bool rs_put(enum rs_scheme s, rs_atomic_t *v, int nr, struct rs_stats *st)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_PUT)
-	default:
-		return false;
 	}
+	return false;
 }
 #undef RS_CASE_PUT
 
-#define RS_CASE_FREEZE(ID, id, n, c, s) \
+#define RS_CASE_FREEZE(ID, id, ...) \
 	case RS_##ID:                   \
 		return rs_##id##_freeze(v, count, st);
 static inline bool rs_freeze(enum rs_scheme s, rs_atomic_t *v, int count, struct rs_stats *st)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_FREEZE)
-	default:
-		return false;
 	}
+	return false;
 }
 #undef RS_CASE_FREEZE
 
-#define RS_CASE_UNFREEZE(ID, id, n, c, s) \
+#define RS_CASE_UNFREEZE(ID, id, ...) \
 	case RS_##ID:                     \
 		rs_##id##_unfreeze(v, count);     \
 		break;
 static inline void rs_unfreeze(enum rs_scheme s, rs_atomic_t *v, int count)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_UNFREEZE)
-	default:
-		break;
 	}
 }
 #undef RS_CASE_UNFREEZE
 
-#define RS_CASE_COUNT(ID, id, n, c, s) \
+#define RS_CASE_COUNT(ID, id, ...) \
 	case RS_##ID:                  \
 		return rs_##id##_count(v);
 static inline int rs_count(enum rs_scheme s, rs_atomic_t *v)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_COUNT)
-	default:
-		return 0;
 	}
+	return 0;
 }
 #undef RS_CASE_COUNT
 
-#define RS_CASE_SET_FROZEN(ID, id, n, c, s) \
+#define RS_CASE_SET_FROZEN(ID, id, ...) \
 	case RS_##ID:                       \
 		rs_##id##_set_frozen(v);            \
 		break;
 static inline void rs_set_frozen(enum rs_scheme s, rs_atomic_t *v)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_SET_FROZEN)
-	default:
-		break;
 	}
 }
 #undef RS_CASE_SET_FROZEN
 
-#define RS_CASE_INIT(ID, id, n, c, s) \
+#define RS_CASE_INIT(ID, id, ...) \
 	case RS_##ID:                 \
 		rs_##id##_init(v);            \
 		break;
 static inline void rs_init(enum rs_scheme s, rs_atomic_t *v)
 {
-	switch (s) {
+	switch ((unsigned int)s) {
 		RS_SCHEMES(RS_CASE_INIT)
-	default:
-		break;
 	}
 }
 #undef RS_CASE_INIT
