@@ -37,6 +37,8 @@ Commands:
   guest ...               boot kernels under QEMU and run a suite inside
   kunit [--kernel L...]   the KUnit suite of the refcount semantics in each kernel
   compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating
+  headline ...            compare, printing only the cover-letter headline
+  table DIR               medians or ratios per row and worker count
   plot DIR                draw the charts of a results directory
   report DIR              the self-contained HTML report of a results directory
   verify                  model-check the refcount protocol with SPIN
@@ -106,7 +108,7 @@ main() {
 	test) cmd_test "$@" ;;
 	bench | plan | list | merge)
 		cmd_setup && cmd_build && harness "$cmd" "$@" ;;
-	compare | report | export-csv)
+	compare | headline | table | report | export-csv | plotdata)
 		cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-compare" "$cmd" "$@" ;;
 	kernels) cmd_setup && exec "$LAB_ROOT/kernels/build.sh" "$@" ;;
 	guest) cmd_setup && cmd_build && exec "$LAB_ROOT/guest/run.sh" "$@" ;;
