@@ -33,7 +33,16 @@ Options:
   --mem MB              guest memory (default 2048)
   --timeout S           per-guest time limit (default 1800)
   --no-native           skip the native suite
-  --no-guests           skip the guests (native only)
+  --no-guests           skip the guests (native only; also skips KUnit)
+  --no-kunit            skip the KUnit suite (kunit/run.sh) in each kernel
+
+Comparison (passed on to folio-lab-compare; `./run.sh compare --help`):
+  --alpha A             level of each kernel's family of rows (default 0.05)
+  --threshold PCT       smallest |%change| that counts (default 2)
+  --correction C        bh (default), holm or none
+  --filter K=GLOB       only the cases whose field K matches (repeatable)
+  --allow-emulated      give verdicts on TCG guest records (default: emulated)
+  --allow-missing       a case missing in a new kernel does not fail the gate
   -h, --help            this text
 EOF
 }
@@ -41,8 +50,8 @@ EOF
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
 
-out="" baseline="" flavour=normal native=1 guests=1 timeout=1800
-kernels=() suite_args=() guest_args=()
+out="" baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800
+kernels=() suite_args=() guest_args=() compare_args=() kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) suite_args+=(--quick) ;;
@@ -61,6 +70,11 @@ while [ $# -gt 0 ]; do
 		guest_args+=("$1" "$2"); shift ;;
 	--no-native) native=0 ;;
 	--no-guests) guests=0 ;;
+	--no-kunit) kunit=0 ;;
+	--alpha | --threshold | --correction | --filter)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		compare_args+=("$1" "$2"); shift ;;
+	--allow-emulated | --allow-missing) compare_args+=("$1") ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;
 	esac
@@ -95,31 +109,48 @@ if [ "$native" = 1 ]; then
 fi
 
 if [ "$guests" = 1 ]; then
-	kargs=()
 	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
 	log "guest suites: ${kernels[*]%%=*} [$(elapsed)]"
 	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
 		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
 fi
 
+# The kernels' refcount semantics, checked by KUnit in each kernel; its
+# table goes into the report as a section.
+kunit_rc=none
+if [ "$guests" = 1 ] && [ "$kunit" = 1 ]; then
+	log "KUnit suite in ${kernels[*]%%=*} [$(elapsed)]"
+	kunit_rc=0
+	"$LAB_ROOT/kunit/run.sh" "${kargs[@]}" --out "$out/kunit" || kunit_rc=$?
+	mkdir -p "$out/sections"
+	"$LAB_ROOT/kunit/run.sh" --html "$out/kunit/kunit.jsonl" >"$out/sections/kunit.html" ||
+		rm -f "$out/sections/kunit.html"
+fi
+
 verdict=0
 if [ "$guests" = 1 ]; then
 	log "comparing against '$baseline' [$(elapsed)]"
-	"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" "$out" || verdict=$?
+	"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" \
+		--expect "$(IFS=,; echo "${kernels[*]%%=*}")" "${compare_args[@]}" "$out" || verdict=$?
 else
 	verdict=none
 fi
-log "charts [$(elapsed)]"
-"$LAB_ROOT/plots/plot.sh" "$out"
-"$BUILD_DIR/folio-lab-compare" report --no-plots --baseline "$baseline" "$out"
+log "charts and report [$(elapsed)]"
+"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "${compare_args[@]}" "$out"
 
 case $verdict in
 0) summary="no regression against $baseline" ;;
 1) summary="REGRESSION against $baseline (see compare.md)" ;;
-125) summary="cannot decide against $baseline (see compare.md)" ;;
+125) summary="cannot decide against $baseline (emulated guests or too few repetitions; see compare.md)" ;;
 none) summary="native only: nothing to compare" ;;
 *) die "compare failed (exit $verdict)" ;;
+esac
+case $kunit_rc in
+0) summary="$summary; KUnit passed in every kernel" ;;
+none) ;;
+*) summary="$summary; KUnit FAILED (see $out/kunit/kunit-summary.tsv)" ;;
 esac
 log "done in $(elapsed): $summary"
 log "records: $out/samples.jsonl"
 log "report:  $out/report.html"
+[ "$kunit_rc" = none ] || [ "$kunit_rc" = 0 ] || exit 1

@@ -32,6 +32,7 @@ usage() {
 	cat <<'EOF'
 usage: kunit/run.sh [--kernel LABEL|LABEL=TREE]... [--out DIR]
                     [--flavour normal|debug-vm] [--timeout S]
+       kunit/run.sh --html DIR/kunit.jsonl
 
 Boots each kernel (default: base patched patched-cas-put) under QEMU, loads
 folio_lab_kunit.ko (built against it with kunit/build.sh), whose KUnit suite
@@ -47,7 +48,29 @@ DIR/kunit-LABEL.ktap. Exit 0 only if every case passed in every kernel.
                        checks that an increment on a frozen page warns once
   --out DIR            default results/kunit-<UTC time>
   --timeout S          per guest, seconds (default 300)
+  --html FILE          print an earlier run's kunit.jsonl as an HTML section
+                       (the main job puts it into the report) and exit
 EOF
+}
+
+# One table row per kernel, then the cases that did not pass, with reasons.
+html_section() {
+	local f=$1
+	[ -s "$f" ] || die "--html: '$f' is missing or empty"
+	jq -e -s 'length > 0' "$f" >/dev/null 2>&1 || die "--html: '$f' is not kunit.jsonl"
+	jq -r -s '
+		def esc: tostring | gsub("&"; "&amp;") | gsub("<"; "&lt;") | gsub(">"; "&gt;");
+		"<h2 id=\"kunit\">KUnit: the kernels&#39; refcount semantics</h2>",
+		"<p>The suite folio_lab_refcount (kunit/folio_lab_kunit.c) in a TCG guest of each kernel; expectations follow the scheme the kernel shows.</p>",
+		"<table><tr><th>kernel</th><th>scheme</th><th>passed</th><th>failed</th><th>skipped</th><th>result</th></tr>",
+		(.[] | "<tr><td>\(.kernel | esc)</td><td>\(.scheme | esc)</td><td>\(.passed)</td><td>\(.failed)</td><td>\(.skipped)</td><td>\(.result | esc)</td></tr>"),
+		"</table>",
+		([.[] | .kernel as $k | .cases[] | select(.result != "pass") |
+			"<li>\($k | esc): \(.name | esc): \(.result | esc)\(if .reason != "" then " (" + (.reason | esc) + ")" else "" end)</li>"] |
+			if length > 0 then "<p>Cases that did not pass:</p><ul>", .[], "</ul>" else empty end),
+		([.[] | select((.problems | length) > 0) | .kernel as $k | .problems[] | "<li>\($k | esc): \(. | esc)</li>"] |
+			if length > 0 then "<p>Problems:</p><ul>", .[], "</ul>" else empty end)
+	' "$f"
 }
 
 kernels=()
@@ -60,6 +83,7 @@ while [ $# -gt 0 ]; do
 	--out) [ $# -ge 2 ] || die "--out needs a value"; out=$2; shift 2 ;;
 	--flavour) [ $# -ge 2 ] || die "--flavour needs a value"; flavour=$2; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || die "--timeout needs a value"; timeout_s=$2; shift 2 ;;
+	--html) [ $# -ge 2 ] || die "--html needs a file"; html_section "$2"; exit 0 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
 	esac
