@@ -63,7 +63,7 @@ static const struct fl_param_doc module_params[] = {
     {"base_refs", "1", "references each folio holds while idle (1..1024)"},
     {"get_nr", "1", "references per get (1; 1024 is what a GUP pin adds)"},
     {"freeze_every", "1000", "mix=freezer: one freeze attempt per N iterations per worker"},
-    {"hold", "0", "cpu_relax() loops while holding a reference or a freeze"},
+    {"hold", "0", "cpu_relax() loops while holding a reference or a freeze (0..65536)"},
     {NULL, NULL, NULL},
 };
 
@@ -181,8 +181,23 @@ static int module_setup(struct fl_ctx *ctx)
 	    !param_u32(ctx, "base_refs", 1, 1, FOLIO_LAB_MAX_BASE_REFS, &base_refs) ||
 	    !param_u32(ctx, "get_nr", 1, 1, FOLIO_LAB_MAX_GET_NR, &st->get_nr) ||
 	    !param_u32(ctx, "freeze_every", 1000, 1, UINT32_MAX, &st->freeze_every) ||
-	    !param_u32(ctx, "hold", 0, 0, UINT32_MAX, &st->hold))
+	    !param_u32(ctx, "hold", 0, 0, FOLIO_LAB_MAX_HOLD_LOOPS, &st->hold))
 		goto fail;
+	/* The module's limits (uapi.h), said here before the device is opened. */
+	if (((uint64_t)nfolios << order) > FOLIO_LAB_MAX_SETUP_PAGES) {
+		fprintf(stderr,
+			"module: %u folios of order %u are %" PRIu64 " pages, over the module's "
+			"limit of %u (FOLIO_LAB_MAX_SETUP_PAGES)\n",
+			nfolios, order, (uint64_t)nfolios << order, FOLIO_LAB_MAX_SETUP_PAGES);
+		goto fail;
+	}
+	if (ctx->duration_ns > FOLIO_LAB_MAX_DURATION_NS ||
+	    ctx->warmup_ns > FOLIO_LAB_MAX_DURATION_NS) {
+		fprintf(stderr,
+			"module: --duration and --warmup are each at most %llu s in the module\n",
+			FOLIO_LAB_MAX_DURATION_NS / 1000000000ULL);
+		goto fail;
+	}
 	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && st->get_nr != 1) {
 		fprintf(stderr, "module: mix=free-cycle takes and drops the allocation's one "
 				"reference: get_nr must be 1\n");

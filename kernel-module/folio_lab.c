@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cache.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/ktime.h>
@@ -19,25 +20,28 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/nospec.h>
 #include <linux/page_ref.h>
-#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <linux/wait.h>
 
 #include "folio-lab/uapi.h"
 #include "refscheme-kernel.h"
 
-/* Time, signals and rescheduling are checked once per this many iterations. */
-#define FL_CHECK_EVERY 1024
 /*
- * hold_loops bound: FL_CHECK_EVERY iterations of the longest hold must stay
- * well under a second, so a RUN still notices its deadline and signals.
+ * Time, signals, a teardown and rescheduling are checked between chunks of
+ * iterations whose length adapts so that a chunk takes about FL_CHECK_NS:
+ * by elapsed time, whatever the hold or the contention. One iteration of
+ * the longest hold (FOLIO_LAB_MAX_HOLD_LOOPS, twice with a freeze) is the
+ * longest a RUN can go unchecked.
  */
-#define FL_MAX_HOLD_LOOPS (1U << 16)
+#define FL_CHECK_NS (100 * NSEC_PER_USEC)
+#define FL_MAX_CHUNK (1U << 16)
 /* MAX_PAGE_ORDER is 6.8+; older kernels allow order 9 on every arch we run. */
 #ifdef MAX_PAGE_ORDER
 #define FL_MAX_PAGE_ORDER MAX_PAGE_ORDER
@@ -55,14 +59,23 @@
 struct fl_counter {
 	rs_atomic_t ref;
 	/*
-	 * Under fl_claim_lock, touched only at the start and end of a RUN,
-	 * never in its loop. users: RUNs using ref, > 0 shared users, -1 one
-	 * free-cycle RUN, whose blind rs_init() stores would wreck anyone
-	 * else's counts. scheme: the enum rs_scheme whose encoding ref holds
-	 * (inverted-bit's live counts carry bit 31, the others' do not).
+	 * Claims, under fl_lock, touched only at the start and end of a RUN,
+	 * never in its loop (fl_claim()). users: in-module RUNs on ref, > 0
+	 * shared users, -1 one free-cycle RUN, whose blind rs_init() stores
+	 * would wreck anyone else's counts. scheme: the enum rs_scheme whose
+	 * encoding ref holds (inverted-bit's live counts carry bit 31, the
+	 * others' do not); mixed: users of more than one scheme. freezers and
+	 * getters: the users with MIX_FREEZER and MIX_GET_PUT (a get that
+	 * cannot fail would revive a frozen count). kfreezers and kgetters:
+	 * the same for kernel-variant RUNs on the real folio.
 	 */
 	int users;
 	int scheme;
+	bool mixed;
+	int freezers;
+	int getters;
+	int kfreezers;
+	int kgetters;
 } __aligned(128);
 
 struct fl_setup {
@@ -71,6 +84,11 @@ struct fl_setup {
 	unsigned int order;
 	int node;		/* as in folio_lab_setup, for MIX_FREE_CYCLE */
 	int base_refs;
+	/* under fl_lock: 1 while published, plus one per RUN using it */
+	int refs;
+	/* set when unpublished: RUNs on it stop at their next check */
+	bool dying;
+	unsigned long pages;	/* reserved in fl_pages: nr_folios << order */
 	struct folio **folios;
 	struct fl_counter *ctrs;
 };
@@ -100,14 +118,21 @@ struct fl_run_ctx {
 	int base_refs;
 	u32 freeze_every;
 	u32 hold_loops;
+	const bool *dying;
 };
 
-/* Writers: SETUP, TEARDOWN, release. Readers: every RUN, for its length. */
-static DECLARE_RWSEM(fl_rwsem);
-static struct fl_setup *fl_cur;
-
-/* Claims of private counters (fl_claim()), at the start and end of RUNs. */
-static DEFINE_SPINLOCK(fl_claim_lock);
+/*
+ * fl_lock guards fl_cur, fl_pages, every setup's refs and every counter's
+ * claims, and is only ever held for a few instructions: nobody waits
+ * behind a RUN or an allocation for it. INFO takes no lock at all.
+ */
+static DEFINE_SPINLOCK(fl_lock);
+static struct fl_setup *fl_cur;	/* the published setup, or NULL */
+static bool fl_building;	/* a SETUP is allocating */
+/* Pages of setups being built, in place or being released. */
+static unsigned long fl_pages;
+/* TEARDOWN waits here for the RUNs of its setup to stop (a few ms). */
+static DECLARE_WAIT_QUEUE_HEAD(fl_wq);
 
 static u32 fl_scheme = FOLIO_LAB_SCHEME_UNKNOWN;
 static u32 fl_frozen_raw;
@@ -225,10 +250,11 @@ static struct folio *fl_alloc_one(unsigned int order, int node)
 }
 
 /*
- * Drop the setup's base references and free it. Returns -EUCLEAN if a
- * count was not back at base_refs: such a folio is released only when that
- * cannot free memory someone still uses (count above base: the other holder
- * frees it), and leaked otherwise.
+ * Drop the setup's base references, free it and return its pages to the
+ * budget. Returns -EUCLEAN if a count was not back at base_refs, which the
+ * claims of fl_claim() should make impossible: such a folio is released
+ * only when that cannot free memory someone still uses (count above base:
+ * the other holder frees it), and leaked otherwise.
  */
 static int fl_destroy(struct fl_setup *s)
 {
@@ -243,13 +269,14 @@ static int fl_destroy(struct fl_setup *s)
 		int want = rs_live_word(scheme, s->base_refs);
 
 		if (priv != want) {
-			pr_err("folio %u: private counter %#x (%s), expected %#x\n",
-			       i, priv, rs_schemes[scheme].name, want);
+			pr_err_ratelimited("folio %u: private counter %#x (%s), expected %#x\n",
+					   i, priv, rs_schemes[scheme].name, want);
 			ret = -EUCLEAN;
 		}
 		if (count != s->base_refs) {
-			pr_err("folio %u (pfn %#lx): refcount %d, expected %d\n",
-			       i, folio_pfn(folio), count, s->base_refs);
+			pr_err_ratelimited("folio %u (pfn %#lx): refcount %d, expected %d\n",
+					   i, folio_pfn(folio), count,
+					   s->base_refs);
 			ret = -EUCLEAN;
 			if (count < s->base_refs)
 				continue;
@@ -258,10 +285,66 @@ static int fl_destroy(struct fl_setup *s)
 			folio_ref_sub(folio, s->base_refs - 1);
 		folio_put(folio);
 	}
+	spin_lock(&fl_lock);
+	WARN_ON_ONCE(fl_pages < s->pages);
+	fl_pages -= s->pages;
+	spin_unlock(&fl_lock);
 	kvfree(s->ctrs);
 	kfree(s->folios);
 	kfree(s);
 	return ret;
+}
+
+/*
+ * Drop one reference to a setup; the last one destroys it and returns
+ * fl_destroy()'s result. A TEARDOWN waiting for its setup's RUNs is woken
+ * whenever one ends.
+ */
+static int fl_setup_put(struct fl_setup *s)
+{
+	bool last, dying;
+
+	spin_lock(&fl_lock);
+	WARN_ON_ONCE(s->refs <= 0);
+	last = --s->refs == 0;
+	dying = s->dying;
+	spin_unlock(&fl_lock);
+	if (last)
+		return fl_destroy(s);
+	if (dying)
+		wake_up_all(&fl_wq);
+	return 0;
+}
+
+static bool fl_setup_idle(struct fl_setup *s)
+{
+	bool idle;
+
+	spin_lock(&fl_lock);
+	idle = s->refs == 1;
+	spin_unlock(&fl_lock);
+	return idle;
+}
+
+/*
+ * Unpublish the setup @file owns, under fl_lock; its RUNs see dying at
+ * their next check and stop. Returns it, or NULL with *err set.
+ */
+static struct fl_setup *fl_unpublish(struct file *file, int *err)
+{
+	struct fl_setup *s = fl_cur;
+
+	if (!s) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	if (s->owner != file) {
+		*err = -EPERM;
+		return NULL;
+	}
+	WRITE_ONCE(fl_cur, NULL);
+	WRITE_ONCE(s->dying, true);
+	return s;
 }
 
 static int fl_validate_setup(const struct folio_lab_setup *a)
@@ -272,22 +355,57 @@ static int fl_validate_setup(const struct folio_lab_setup *a)
 		return -EINVAL;
 	if (a->order > FOLIO_LAB_MAX_ORDER || a->order > FL_MAX_PAGE_ORDER)
 		return -EINVAL;
+	if (((u64)a->nr_folios << a->order) > FOLIO_LAB_MAX_SETUP_PAGES)
+		return -EINVAL;
 	if (!a->base_refs || a->base_refs > FOLIO_LAB_MAX_BASE_REFS)
 		return -EINVAL;
 	if (a->node == FOLIO_LAB_SETUP_NODE_LOCAL)
 		return 0;
-	if (a->node < 0 || a->node >= MAX_NUMNODES || !node_online(a->node))
+	/* Offline and memoryless nodes alike: nothing to allocate there. */
+	if (a->node < 0 || a->node >= MAX_NUMNODES || !node_online(a->node) ||
+	    !node_state(a->node, N_MEMORY))
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Reserve the setup's pages and the right to publish it before allocating
+ * anything: a second SETUP meanwhile gets EBUSY at once, and the setups in
+ * place, being built or being released never together pass
+ * FOLIO_LAB_MAX_SETUP_PAGES.
+ */
+static int fl_reserve(unsigned long pages)
+{
+	int ret = 0;
+
+	spin_lock(&fl_lock);
+	if (fl_cur || fl_building ||
+	    fl_pages + pages > FOLIO_LAB_MAX_SETUP_PAGES) {
+		ret = -EBUSY;
+	} else {
+		fl_building = true;
+		fl_pages += pages;
+	}
+	spin_unlock(&fl_lock);
+	return ret;
+}
+
+static void fl_unreserve(unsigned long pages)
+{
+	spin_lock(&fl_lock);
+	fl_building = false;
+	fl_pages -= pages;
+	spin_unlock(&fl_lock);
 }
 
 static int fl_ioctl_setup(struct file *file, void __user *uarg)
 {
 	struct folio_lab_setup a;
-	struct fl_setup *s;
+	struct fl_setup *s = NULL;
 	struct folio *folio, *tmp;
 	LIST_HEAD(spare);
 	unsigned int nr_spare = 0;
+	unsigned long pages;
 	int ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -295,20 +413,26 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 	ret = fl_validate_setup(&a);
 	if (ret)
 		return ret;
-	/* Fail early rather than allocate a big setup only to drop it. */
-	down_read(&fl_rwsem);
-	ret = fl_cur ? -EBUSY : 0;
-	up_read(&fl_rwsem);
+	if (a.node != FOLIO_LAB_SETUP_NODE_LOCAL)
+		a.node = array_index_nospec(a.node, MAX_NUMNODES);
+	pages = (unsigned long)a.nr_folios << a.order;
+	/* Never more than half of memory, so a setup cannot starve the guest. */
+	if (pages > totalram_pages() / 2)
+		return -ENOMEM;
+	ret = fl_reserve(pages);
 	if (ret)
 		return ret;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
+	if (!s) {
+		fl_unreserve(pages);
 		return -ENOMEM;
+	}
 	s->owner = file;
 	s->order = a.order;
 	s->node = a.node;
 	s->base_refs = a.base_refs;
+	s->pages = pages;
 	ret = -ENOMEM;
 	s->folios = kcalloc(a.nr_folios, sizeof(*s->folios), GFP_KERNEL);
 	s->ctrs = kvcalloc(a.nr_folios, sizeof(*s->ctrs), GFP_KERNEL);
@@ -318,9 +442,15 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 	/*
 	 * Each accepted folio goes to base_refs at once, so fl_destroy() can
 	 * undo a partial setup. Folios too close to an accepted one wait on
-	 * a list (bounded) and go back at the end.
+	 * a list (bounded: at most 2 * nr_folios + 16 order-0 pages) and go
+	 * back at the end. A fatal signal stops the allocation.
 	 */
 	while (s->nr_folios < a.nr_folios) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_free;
+		}
+		cond_resched();
 		folio = fl_alloc_one(a.order, a.node);
 		if (!folio)
 			goto out_free;
@@ -339,21 +469,25 @@ static int fl_ioctl_setup(struct file *file, void __user *uarg)
 		s->folios[s->nr_folios++] = folio;
 	}
 
-	ret = down_write_killable(&fl_rwsem);
-	if (ret)
-		goto out_free;
-	if (fl_cur) {
-		ret = -EBUSY;
-	} else {
-		fl_cur = s;
-		s = NULL;
-	}
-	up_write(&fl_rwsem);
+	spin_lock(&fl_lock);
+	s->refs = 1;
+	WRITE_ONCE(fl_cur, s);
+	fl_building = false;
+	spin_unlock(&fl_lock);
+	s = NULL;
+	ret = 0;
 
 out_free:
-	/* Unpublished: every folio is at base_refs, so this frees them all. */
-	if (s)
+	if (s) {
+		spin_lock(&fl_lock);
+		fl_building = false;
+		spin_unlock(&fl_lock);
+		/*
+		 * Unpublished: every folio is at base_refs, so this frees them
+		 * all and gives the pages back to the budget.
+		 */
 		fl_destroy(s);
+	}
 	list_for_each_entry_safe(folio, tmp, &spare, lru) {
 		list_del(&folio->lru);
 		folio_put(folio);
@@ -361,25 +495,27 @@ out_free:
 	return ret;
 }
 
+/*
+ * TEARDOWN stops the setup's RUNs (they return ENODEV at their next check,
+ * within a few ms) and waits for them, killably; a TEARDOWN killed while
+ * waiting leaves the setup to its last RUN, which frees it.
+ */
 static int fl_ioctl_teardown(struct file *file)
 {
 	struct fl_setup *s;
-	int ret;
+	int ret = 0;
 
-	ret = down_write_killable(&fl_rwsem);
-	if (ret)
-		return ret;
-	s = fl_cur;
+	spin_lock(&fl_lock);
+	s = fl_unpublish(file, &ret);
+	spin_unlock(&fl_lock);
 	if (!s)
-		ret = -ENODEV;
-	else if (s->owner != file)
-		ret = -EPERM;
-	else
-		fl_cur = NULL;
-	up_write(&fl_rwsem);
-	if (ret)
 		return ret;
-	return fl_destroy(s);
+	ret = wait_event_killable(fl_wq, fl_setup_idle(s));
+	if (ret) {
+		fl_setup_put(s);
+		return -EINTR;
+	}
+	return fl_setup_put(s);
 }
 
 /* ---- RUN ---- */
@@ -494,21 +630,26 @@ static __always_inline void fl_free_cycle(const struct fl_run_ctx *c,
 }
 
 /*
- * Up to max_iters iterations or until deadline (0: none). Checks are only
- * made between whole iterations, so an interrupted loop never leaves a
- * reference or a freeze behind.
+ * Up to max_iters iterations or until deadline, which ends the loop with
+ * late (0 for a timed window, -ETIMEDOUT for an iteration count that ran
+ * out of time). Checks are only made between whole iterations, so an
+ * interrupted loop never leaves a reference or a freeze behind; they come
+ * every FL_CHECK_NS or so (the chunk length adapts to the measured time):
+ * the deadline, a signal (-EINTR), a teardown of the setup (-ENODEV), and
+ * cond_resched().
  */
 static __always_inline int fl_loop(const struct fl_run_ctx *c, int variant,
-				   u64 deadline, u64 max_iters,
+				   u64 deadline, u64 max_iters, int late,
 				   struct rs_stats *st, u64 *iters)
 {
-	u32 since_freeze = 0;
-	u64 done = 0, chunk, j;
+	u32 since_freeze = 0, chunk = 1;
+	u64 done = 0, n, j, t0, now;
 	int ret = 0;
 
+	t0 = ktime_get_ns();
 	while (done < max_iters) {
-		chunk = min_t(u64, max_iters - done, FL_CHECK_EVERY);
-		for (j = 0; j < chunk; j++) {
+		n = min_t(u64, max_iters - done, chunk);
+		for (j = 0; j < n; j++) {
 			if (c->mix == FOLIO_LAB_MIX_FREE_CYCLE) {
 				fl_free_cycle(c, variant, st);
 				continue;
@@ -523,41 +664,57 @@ static __always_inline int fl_loop(const struct fl_run_ctx *c, int variant,
 				fl_freeze_cycle(c, variant, st);
 			}
 		}
-		done += chunk;
-		if (deadline && ktime_get_ns() >= deadline)
+		done += n;
+		if (done >= max_iters)
 			break;
+		now = ktime_get_ns();
+		if (now >= deadline) {
+			ret = late;
+			break;
+		}
 		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
+		if (READ_ONCE(*c->dying)) {
+			ret = -ENODEV;
+			break;
+		}
+		if (now - t0 < FL_CHECK_NS / 2 && chunk < FL_MAX_CHUNK)
+			chunk *= 2;
+		else if (now - t0 > FL_CHECK_NS && chunk > 1)
+			chunk /= 2;
 		cond_resched();
+		t0 = ktime_get_ns();
 	}
 	*iters = done;
 	return ret;
 }
 
 typedef int (*fl_loop_fn)(const struct fl_run_ctx *c, u64 deadline,
-			  u64 max_iters, struct rs_stats *st, u64 *iters);
+			  u64 max_iters, int late, struct rs_stats *st,
+			  u64 *iters);
 
 /*
  * One copy of the loop per variant, so the variant switch is compiled out:
  * fl_loop_kernel() and one fl_loop_<id>() per RS_SCHEMES line.
  */
 static noinline int fl_loop_kernel(const struct fl_run_ctx *c, u64 deadline,
-				   u64 max_iters, struct rs_stats *st,
+				   u64 max_iters, int late, struct rs_stats *st,
 				   u64 *iters)
 {
-	return fl_loop(c, FOLIO_LAB_VARIANT_KERNEL, deadline, max_iters, st, iters);
+	return fl_loop(c, FOLIO_LAB_VARIANT_KERNEL, deadline, max_iters, late,
+		       st, iters);
 }
 
 #define FL_LOOP_FN(ID, id, ...)						\
 static noinline int fl_loop_##id(const struct fl_run_ctx *c, u64 deadline, \
-				 u64 max_iters, struct rs_stats *st,	\
-				 u64 *iters)				\
+				 u64 max_iters, int late,		\
+				 struct rs_stats *st, u64 *iters)	\
 {									\
 	static_assert(RS_##ID + 1 == FOLIO_LAB_VARIANT_##ID);		\
 	return fl_loop(c, FOLIO_LAB_VARIANT_##ID, deadline, max_iters,	\
-		       st, iters);					\
+		       late, st, iters);				\
 }
 RS_SCHEMES(FL_LOOP_FN)
 #undef FL_LOOP_FN
@@ -590,7 +747,7 @@ static int fl_validate_run(const struct folio_lab_run *a)
 	if (a->mix == FOLIO_LAB_MIX_FREE_CYCLE &&
 	    (a->target != FOLIO_LAB_TARGET_PER_WORKER || a->get_nr != 1))
 		return -EINVAL;
-	if (a->hold_loops > FL_MAX_HOLD_LOOPS)
+	if (a->hold_loops > FOLIO_LAB_MAX_HOLD_LOOPS)
 		return -EINVAL;
 	if (a->warmup_ns > FOLIO_LAB_MAX_DURATION_NS ||
 	    a->duration_ns > FOLIO_LAB_MAX_DURATION_NS)
@@ -602,103 +759,156 @@ static int fl_validate_run(const struct folio_lab_run *a)
 }
 
 /*
- * An in-module scheme's RUN claims its private counter: a free-cycle RUN
- * needs it alone, RUNs of the other mixes share it with each other as long
- * as their schemes encode a live count alike. A counter nobody uses is
- * re-encoded for the claiming scheme (rs_set_count()) if it holds its
- * previous scheme's base_refs; any other value is left for TEARDOWN to
- * report.
+ * A RUN claims its target before it starts, under fl_lock, and is refused
+ * with EBUSY if it could conflict with a RUN in progress there:
+ * - kernel variant, on the real folio: a freezer and a get-put RUN never
+ *   run together (folio_get() on a frozen folio revives it and the
+ *   unfreeze erases that reference); free-cycle allocates its own folios
+ *   and claims nothing;
+ * - in-module schemes, on the private counter: a free-cycle RUN only
+ *   alone; the others share it as long as their schemes encode a live
+ *   count alike, and a freezer only with RUNs of its own scheme and never
+ *   with a get-put RUN. A counter nobody uses is re-encoded for the
+ *   claiming scheme (rs_set_count()): it holds its previous scheme's
+ *   base_refs then.
+ * Every accepted combination leaves each count at base_refs when the RUNs
+ * end.
  */
-static int fl_claim(struct fl_counter *ctr, int scheme, unsigned int mix,
-		    int base_refs)
+static int fl_claim(struct fl_setup *s, unsigned int idx,
+		    const struct folio_lab_run *a)
 {
-	bool alike;
-	int old, ret = 0;
+	struct fl_counter *c = &s->ctrs[idx];
+	int freezer = a->mix == FOLIO_LAB_MIX_FREEZER;
+	int getter = a->mix == FOLIO_LAB_MIX_GET_PUT;
+	int scheme = a->variant - 1, base = s->base_refs;
 
-	spin_lock(&fl_claim_lock);
-	old = ctr->scheme;
-	alike = rs_live_word(old, base_refs) == rs_live_word(scheme, base_refs);
-	if (ctr->users < 0 || (ctr->users > 0 &&
-			       (mix == FOLIO_LAB_MIX_FREE_CYCLE || !alike))) {
-		ret = -EBUSY;
-	} else {
-		if (!ctr->users && !alike &&
-		    rs_read(&ctr->ref) == rs_live_word(old, base_refs))
-			rs_set_count(scheme, &ctr->ref, base_refs);
-		if (!ctr->users)
-			ctr->scheme = scheme;
-		ctr->users = mix == FOLIO_LAB_MIX_FREE_CYCLE ? -1 :
-			ctr->users + 1;
+	lockdep_assert_held(&fl_lock);
+	if (a->variant == FOLIO_LAB_VARIANT_KERNEL) {
+		if (a->mix == FOLIO_LAB_MIX_FREE_CYCLE)
+			return 0;
+		if ((freezer && c->kgetters) || (getter && c->kfreezers))
+			return -EBUSY;
+		c->kfreezers += freezer;
+		c->kgetters += getter;
+		return 0;
 	}
-	spin_unlock(&fl_claim_lock);
-	return ret;
+	if (c->users < 0 || (c->users > 0 && a->mix == FOLIO_LAB_MIX_FREE_CYCLE))
+		return -EBUSY;
+	if (c->users > 0) {
+		bool same = scheme == c->scheme && !c->mixed;
+
+		if (rs_live_word(scheme, base) != rs_live_word(c->scheme, base))
+			return -EBUSY;
+		if ((freezer || c->freezers) && !same)
+			return -EBUSY;
+		if ((freezer && c->getters) || (getter && c->freezers))
+			return -EBUSY;
+		c->mixed |= scheme != c->scheme;
+		c->users++;
+		c->freezers += freezer;
+		c->getters += getter;
+		return 0;
+	}
+	/* Idle: the counter holds base_refs in its last user's encoding. */
+	WARN_ON_ONCE(rs_read(&c->ref) != rs_live_word(c->scheme, base));
+	if (rs_live_word(scheme, base) != rs_live_word(c->scheme, base))
+		rs_set_count(scheme, &c->ref, base);
+	c->scheme = scheme;
+	c->mixed = false;
+	c->users = a->mix == FOLIO_LAB_MIX_FREE_CYCLE ? -1 : 1;
+	c->freezers = freezer;
+	c->getters = getter;
+	return 0;
 }
 
-static void fl_unclaim(struct fl_counter *ctr, unsigned int mix, int base_refs)
+static void fl_unclaim(struct fl_setup *s, unsigned int idx,
+		       const struct folio_lab_run *a)
 {
-	spin_lock(&fl_claim_lock);
-	if (mix != FOLIO_LAB_MIX_FREE_CYCLE) {
-		ctr->users--;
-	} else {
-		/*
-		 * The last put left it frozen (or 0): back to base_refs
-		 * live references for TEARDOWN's check.
-		 */
-		rs_set_count(ctr->scheme, &ctr->ref, base_refs);
-		ctr->users = 0;
+	struct fl_counter *c = &s->ctrs[idx];
+	int freezer = a->mix == FOLIO_LAB_MIX_FREEZER;
+	int getter = a->mix == FOLIO_LAB_MIX_GET_PUT;
+
+	lockdep_assert_held(&fl_lock);
+	if (a->variant == FOLIO_LAB_VARIANT_KERNEL) {
+		if (a->mix == FOLIO_LAB_MIX_FREE_CYCLE)
+			return;
+		c->kfreezers -= freezer;
+		c->kgetters -= getter;
+		WARN_ON_ONCE(c->kfreezers < 0 || c->kgetters < 0);
+		return;
 	}
-	spin_unlock(&fl_claim_lock);
+	if (a->mix == FOLIO_LAB_MIX_FREE_CYCLE) {
+		/*
+		 * The last put left it frozen (or 0): back to base_refs live
+		 * references for TEARDOWN's check.
+		 */
+		WARN_ON_ONCE(c->users != -1);
+		rs_set_count(c->scheme, &c->ref, s->base_refs);
+		c->users = 0;
+		return;
+	}
+	c->users--;
+	c->freezers -= freezer;
+	c->getters -= getter;
+	WARN_ON_ONCE(c->users < 0 || c->freezers < 0 || c->getters < 0);
 }
 
 /*
- * A signal ends the RUN between iterations with -EINTR; the out fields then
- * hold the part of the window that ran (zero if it came during warm-up).
+ * Once the argument is read, every return writes the out fields back:
+ * zero when the RUN was refused or stopped in its warm-up, the part of
+ * the window that ran when it stopped early (EINTR: a signal; ENODEV: its
+ * setup was torn down; ETIMEDOUT: an iteration count that did not finish
+ * within FOLIO_LAB_MAX_DURATION_NS).
  */
 static int fl_ioctl_run(struct file *file, void __user *uarg)
 {
 	struct folio_lab_run a;
 	struct fl_run_ctx c;
 	struct rs_stats warm = {}, st = {};
-	struct fl_counter *ctr = NULL;
+	struct fl_setup *s = NULL;
 	fl_loop_fn loop;
-	unsigned int idx;
+	unsigned int idx = 0;
 	u64 start, iters = 0;
-	int ret;
+	int ret, put_ret;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
+	a.elapsed_ns = 0;
 	ret = fl_validate_run(&a);
 	if (ret)
-		return ret;
+		goto out_copy;
+	a.variant = array_index_nospec(a.variant, FOLIO_LAB_NR_VARIANTS);
 
-	ret = down_read_killable(&fl_rwsem);
-	if (ret)
-		return ret;
-	if (!fl_cur) {
+	spin_lock(&fl_lock);
+	s = fl_cur;
+	if (!s) {
 		ret = -ENODEV;
-		goto out_unlock;
+	} else {
+		idx = a.target == FOLIO_LAB_TARGET_SHARED ? 0 :
+			a.worker_id % s->nr_folios;
+		idx = array_index_nospec(idx, s->nr_folios);
+		ret = fl_claim(s, idx, &a);
+		if (!ret)
+			s->refs++;
 	}
-	idx = a.target == FOLIO_LAB_TARGET_SHARED ? 0 :
-		a.worker_id % fl_cur->nr_folios;
-	if (a.variant != FOLIO_LAB_VARIANT_KERNEL) {
-		ret = fl_claim(&fl_cur->ctrs[idx], a.variant - 1, a.mix,
-			       fl_cur->base_refs);
-		if (ret)
-			goto out_unlock;
-		ctr = &fl_cur->ctrs[idx];
+	spin_unlock(&fl_lock);
+	if (ret) {
+		s = NULL;
+		goto out_copy;
 	}
-	c.folio = fl_cur->folios[idx];
-	c.ctr = &fl_cur->ctrs[idx].ref;
+	c.folio = s->folios[idx];
+	c.ctr = &s->ctrs[idx].ref;
 	c.mix = a.mix;
 	c.get_nr = a.get_nr;
-	c.node = fl_cur->node;
-	c.base_refs = fl_cur->base_refs;
+	c.node = s->node;
+	c.base_refs = s->base_refs;
 	c.freeze_every = a.freeze_every;
 	c.hold_loops = a.hold_loops;
+	c.dying = &s->dying;
 	loop = fl_loops[a.variant];
 
 	if (a.warmup_ns) {
-		ret = loop(&c, ktime_get_ns() + a.warmup_ns, U64_MAX, &warm,
+		ret = loop(&c, ktime_get_ns() + a.warmup_ns, U64_MAX, 0, &warm,
 			   &iters);
 		iters = 0;
 		if (ret)
@@ -706,14 +916,21 @@ static int fl_ioctl_run(struct file *file, void __user *uarg)
 	}
 	start = ktime_get_ns();
 	if (a.duration_ns)
-		ret = loop(&c, start + a.duration_ns, U64_MAX, &st, &iters);
+		ret = loop(&c, start + a.duration_ns, U64_MAX, 0, &st, &iters);
 	else
-		ret = loop(&c, 0, a.iterations, &st, &iters);
+		ret = loop(&c, start + FOLIO_LAB_MAX_DURATION_NS, a.iterations,
+			   -ETIMEDOUT, &st, &iters);
 	a.elapsed_ns = ktime_get_ns() - start;
 
 out_copy:
-	if (ctr)
-		fl_unclaim(ctr, a.mix, c.base_refs);
+	if (s) {
+		spin_lock(&fl_lock);
+		fl_unclaim(s, idx, &a);
+		spin_unlock(&fl_lock);
+		put_ret = fl_setup_put(s);
+		if (put_ret)
+			pr_err_ratelimited("setup freed by its last RUN was not back at base\n");
+	}
 	a.iters = iters;
 	a.gets_ok = st.get_ok;
 	a.gets_failed = st.get_fail;
@@ -727,13 +944,12 @@ out_copy:
 	a.reserved_out = 0;
 	if (copy_to_user(uarg, &a, sizeof(a)))
 		ret = -EFAULT;
-out_unlock:
-	up_read(&fl_rwsem);
 	return ret;
 }
 
 /* ---- INFO, the device ---- */
 
+/* Lock-free: INFO never waits behind a RUN, a SETUP or a closing file. */
 static int fl_ioctl_info(void __user *uarg)
 {
 	struct folio_lab_info info = {};
@@ -745,9 +961,7 @@ static int fl_ioctl_info(void __user *uarg)
 	info.failed_get_raw = fl_failed_get_raw;
 	info.nr_variants = FOLIO_LAB_NR_VARIANTS;
 	info.nr_online_nodes = num_online_nodes();
-	down_read(&fl_rwsem);
-	info.setup_active = fl_cur != NULL;
-	up_read(&fl_rwsem);
+	info.setup_active = READ_ONCE(fl_cur) != NULL;
 	strscpy(info.release, utsname()->release, sizeof(info.release));
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -772,36 +986,35 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* The owner going away (close, exit, kill) takes its setup with it. */
+/* The node's 0600 mode is not enough: the opener needs CAP_SYS_ADMIN. */
+static int fl_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return nonseekable_open(inode, file);
+}
+
+/*
+ * The owner going away (close, exit, kill) takes its setup with it,
+ * without waiting: its RUNs stop at their next check and the last one
+ * frees it.
+ */
 static int fl_release(struct inode *inode, struct file *file)
 {
-	struct fl_setup *s = NULL;
-	bool owner;
+	struct fl_setup *s;
+	int err = 0;
 
-	/*
-	 * A worker's descriptor never owns the setup, and a file being
-	 * released can no longer make one: it need not wait, as the write
-	 * lock would, for every other RUN to end.
-	 */
-	down_read(&fl_rwsem);
-	owner = fl_cur && fl_cur->owner == file;
-	up_read(&fl_rwsem);
-	if (!owner)
-		return 0;
-	down_write(&fl_rwsem);
-	if (fl_cur && fl_cur->owner == file) {
-		s = fl_cur;
-		fl_cur = NULL;
-	}
-	up_write(&fl_rwsem);
-	if (s && fl_destroy(s))
-		pr_err("setup released by a closing file was not back at base\n");
+	spin_lock(&fl_lock);
+	s = fl_unpublish(file, &err);
+	spin_unlock(&fl_lock);
+	if (s && fl_setup_put(s))
+		pr_err_ratelimited("setup released by a closing file was not back at base\n");
 	return 0;
 }
 
 static const struct file_operations fl_fops = {
 	.owner = THIS_MODULE,
-	.open = nonseekable_open,
+	.open = fl_open,
 	.release = fl_release,
 	.unlocked_ioctl = fl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -1,16 +1,22 @@
 #!/bin/sh
 # Runs inside a folio-lab guest (guest/run.sh --script, busybox sh):
-# the ABI test of folio_lab.ko, then the `module` workload through the
-# static harness for every variant x mix on 1 and 4 workers, records to $OUT.
-#   guest-module-suite.sh EXPECTED_SCHEME [quick|small]
+# the ABI test of folio_lab.ko, the hostile-input test (if it is in
+# /lab/bin), then the `module` workload through the static harness for every
+# variant x mix on 1 and 4 workers, records to $OUT.
+#   guest-module-suite.sh EXPECTED_SCHEME [quick|small|full] [HOSTILE_SECONDS]
+# HOSTILE_SECONDS: the hostile test's random phase (default 12 here, 5 in
+# small mode, to keep CI short; the test's own default is 60 s).
 # quick: shorter windows, no extra runs. small: the ABI test, then only
 # tryget-put and free-cycle for kernel, frozen-bit and frozen-bit-cas-put
 # (the patched-cas-put guest: its INFO and its put are what is new there).
 # Figures measured here are emulated-guest figures, not scalability results.
 expect=${1:-any}
 mode=${2:-}
+[ "$mode" = full ] && mode=
 quick=
 [ -n "$mode" ] && quick=quick
+hostile_s=${3:-}
+[ -n "$hostile_s" ] || { [ "$mode" = small ] && hostile_s=5 || hostile_s=12; }
 : "${OUT:=/results}"
 rc=0
 
@@ -26,6 +32,27 @@ fi
 if [ ! -e /dev/folio_lab ]; then
 	echo "guest-module: /dev/folio_lab missing after the ABI test"
 	exit 1
+fi
+
+# The hostile-input test: deterministic table, conflicting pairs, a seeded
+# random phase; it unloads and reloads the module at the end too.
+if command -v test_module_hostile >/dev/null; then
+	seed=$(date +%s)
+	echo "guest-module: hostile test (${hostile_s} s random phase, seed $seed)"
+	test_module_hostile --seconds "$hostile_s" --seed "$seed" --ko /lab/folio_lab.ko \
+		>"$OUT/hostile-test.log" 2>&1
+	hostile_rc=$?
+	grep -E '^(FAIL|UNEXPECTED|# |hostile:|[0-9]+ passed)' "$OUT/hostile-test.log"
+	if [ "$hostile_rc" != 0 ]; then
+		echo "guest-module: hostile test FAILED (exit $hostile_rc)"
+		rc=1
+	fi
+	if [ ! -e /dev/folio_lab ]; then
+		echo "guest-module: /dev/folio_lab missing after the hostile test"
+		exit 1
+	fi
+else
+	echo "guest-module: no test_module_hostile in the guest: hostile test not run"
 fi
 
 dur=0.2

@@ -7,8 +7,12 @@
 # and checks the records. guest/run.sh fails on an oops, BUG or WARNING in a
 # console.
 #
-#   tests/guest-module.sh --abi-test PATH --out DIR [--build DIR] [--quick]
+#   tests/guest-module.sh --abi-test PATH [--hostile-test PATH] --out DIR
+#                         [--build DIR] [--quick] [--hostile-seconds N]
 #                         [--only base|patched|patched-cas-put|debug]
+# --hostile-test: tests/test_module_hostile.c's static binary, run after the
+# ABI test in every guest (random phase: --hostile-seconds, default 12, 5 in
+# the small patched-cas-put run).
 #
 # Exit 0 pass, 1 fail, 77 skip (no QEMU, no static harness).
 # The figures printed are emulated-guest (TCG) figures: not scalability results.
@@ -17,6 +21,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 abi=""
+hostile=""
+hostile_s=""
 out=""
 quick=""
 only=""
@@ -28,6 +34,8 @@ skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--abi-test) abi=$2; shift 2 ;;
+	--hostile-test) hostile=$2; shift 2 ;;
+	--hostile-seconds) hostile_s=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--quick) quick=quick; shift ;;
@@ -36,6 +44,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$abi" ] && [ -x "$abi" ] || die "--abi-test: '$abi' is not an executable"
+[ -z "$hostile" ] || [ -x "$hostile" ] || die "--hostile-test: '$hostile' is not an executable"
+case "$hostile_s" in "" | *[!0-9]*) [ -z "$hostile_s" ] || die "--hostile-seconds wants seconds" ;; esac
+adds=(--add "$abi")
+[ -z "$hostile" ] || adds+=(--add "$hostile")
 [ -n "$out" ] || die "--out DIR is required"
 command -v jq >/dev/null || die "jq missing (./run.sh setup installs it)"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing"
@@ -151,9 +163,8 @@ run_guest() {
 	label=${name%-debug}
 	echo "== guest $name (expects scheme $scheme)"
 	t0=$(date +%s)
-	# shellcheck disable=SC2086 # an empty mode is no argument
-	if ! "$ROOT/guest/run.sh" "$@" --out "$out/$name" --add "$abi" \
-		--script "$HERE/guest-module-suite.sh" -- "$scheme" $mode \
+	if ! "$ROOT/guest/run.sh" "$@" --out "$out/$name" "${adds[@]}" \
+		--script "$HERE/guest-module-suite.sh" -- "$scheme" "${mode:-full}" "$hostile_s" \
 		>"$out/$name.log" 2>&1; then
 		tail -n 40 "$out/$name.log"
 		fail "guest $name: guest/run.sh failed (log $out/$name.log)"
@@ -168,6 +179,17 @@ run_guest() {
 		grep FAIL "$abi_log" 2>/dev/null | head -n 20
 	fi
 	grep '^# ' "$abi_log" 2>/dev/null || true
+	local hostile_log=$out/$name/raw-$label/hostile-test.log
+	if [ -n "$hostile" ]; then
+		if [ -f "$hostile_log" ] && grep -q '^[0-9]* passed, 0 failed$' "$hostile_log" &&
+			grep -q '^hostile: .* 0 unexpected' "$hostile_log"; then
+			pass "guest $name: hostile test: $(grep '^hostile: ' "$hostile_log")"
+		else
+			fail "guest $name: hostile test did not pass ($hostile_log)"
+			grep -E '^(FAIL|UNEXPECTED)' "$hostile_log" 2>/dev/null | head -n 20
+		fi
+		grep '^# ' "$hostile_log" 2>/dev/null || true
+	fi
 	check_records "$out/$name" "$label" "$scheme" "$([ "$mode" = small ] && echo small)"
 }
 

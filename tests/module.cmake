@@ -11,10 +11,18 @@ add_test(NAME module_build
 set_tests_properties(module_build PROPERTIES LABELS "module" TIMEOUT 900 SKIP_RETURN_CODE 77)
 
 # Boots base, patched, patched-cas-put (a small run) and patched debug-vm
-# guests: the ABI test and the `module` workload through folio-lab in each.
+# guests: the ABI test, the hostile-input test (12 s random phase, 5 s in
+# the small run) and the `module` workload through folio-lab in each.
 add_test(NAME module_guest
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/guest-module.sh
     --abi-test $<TARGET_FILE:test_module_abi>
+    --hostile-test $<TARGET_FILE:test_module_hostile>
     --out ${CMAKE_BINARY_DIR}/module-guest-test
     --build ${CMAKE_BINARY_DIR})
 set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 3000 SKIP_RETURN_CODE 77)
+
+# The hostile-input suite (static too): run inside the module guests by
+# tests/guest-module-suite.sh, right after the ABI test.
+add_executable(test_module_hostile ${CMAKE_CURRENT_LIST_DIR}/test_module_hostile.c)
+target_link_options(test_module_hostile PRIVATE -static)
+target_link_libraries(test_module_hostile PRIVATE Threads::Threads)

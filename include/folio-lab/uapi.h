@@ -25,13 +25,53 @@
 #define FOLIO_LAB_ABI_VERSION 3
 #define FOLIO_LAB_DEVICE "/dev/folio_lab"
 
-/* Limits the module enforces (-EINVAL past them). */
+/*
+ * Limits the module enforces, all checked before anything is allocated or
+ * run (-EINVAL past them). A setup holds nr_folios << order pages, at most
+ * FOLIO_LAB_MAX_SETUP_PAGES, and the setups in place, being built or
+ * being released never together pass it either (-EBUSY); a setup is also
+ * refused (-ENOMEM) past half the machine's memory. warmup_ns and
+ * duration_ns are each at most FOLIO_LAB_MAX_DURATION_NS; an iteration-mode
+ * RUN (duration_ns 0) that has not done its iterations after
+ * FOLIO_LAB_MAX_DURATION_NS stops there (-ETIMEDOUT, partial results), so
+ * no RUN lasts longer than FOLIO_LAB_MAX_RUN_NS (plus one iteration).
+ */
 #define FOLIO_LAB_MAX_FOLIOS 1024
 #define FOLIO_LAB_MAX_ORDER 9
+#define FOLIO_LAB_MAX_SETUP_PAGES (1U << 16)
 #define FOLIO_LAB_MAX_BASE_REFS 1024
 #define FOLIO_LAB_MAX_DURATION_NS (60ULL * 1000000000ULL)
+#define FOLIO_LAB_MAX_RUN_NS (2 * FOLIO_LAB_MAX_DURATION_NS)
 #define FOLIO_LAB_MAX_ITERATIONS (1ULL << 40)
 #define FOLIO_LAB_MAX_GET_NR 65536
+#define FOLIO_LAB_MAX_HOLD_LOOPS 65536
+
+/*
+ * What the module guarantees, whatever the calls, threads, processes and
+ * descriptors:
+ * - opening the device needs CAP_SYS_ADMIN as well as the node's 0600
+ *   mode (-EPERM without it);
+ * - every count it touches is back at its base when the RUNs on it end: a
+ *   RUN that could conflict with one in progress on its target is refused
+ *   up front with -EBUSY (kernel variant: a freezer and a get-put RUN on
+ *   one folio; in-module schemes: a free-cycle RUN beside anything on its
+ *   counter, schemes that encode a live count differently, a freezer
+ *   beside another scheme or a get-put RUN); a listed folio is never freed
+ *   while listed, and none is leaked;
+ * - no call waits behind another for more than a few milliseconds, but a
+ *   TEARDOWN for the RUNs of its setup, which it stops (they return
+ *   -ENODEV); INFO takes no lock; the waits are killable; RUNs check time,
+ *   signals and a teardown every 100 us or so of elapsed time;
+ * - errors: EFAULT (the argument cannot be read or written), EINVAL (a
+ *   value out of range, a reserved field or flag set, an offline or
+ *   memoryless node), ENOTTY (an unknown command or size), EBUSY (a setup
+ *   already in place or being built, the page budget in use, a RUN's
+ *   conflict), ENODEV (RUN or TEARDOWN without a setup; a RUN whose setup
+ *   was torn down), EPERM (TEARDOWN by a file that does not own the setup;
+ *   open without CAP_SYS_ADMIN), ENOMEM, EINTR (a signal; SETUP only for a
+ *   fatal one), ETIMEDOUT (above), EUCLEAN (TEARDOWN found a count off its
+ *   base: a bug), nothing else.
+ */
 
 /*
  * What the running kernel's folio refcount does, found by behaviour at
@@ -137,15 +177,21 @@ struct folio_lab_info {
 #define FOLIO_LAB_SETUP_NODE_LOCAL (-1)
 
 struct folio_lab_setup {
-	__u32 nr_folios;	/* 1 .. FOLIO_LAB_MAX_FOLIOS */
+	__u32 nr_folios;	/* 1 .. MAX_FOLIOS, nr_folios << order <= MAX_SETUP_PAGES */
 	__u32 order;		/* 0 .. FOLIO_LAB_MAX_ORDER */
-	__s32 node;		/* online node id, or FOLIO_LAB_SETUP_NODE_LOCAL */
+	__s32 node;		/* online node with memory, or FOLIO_LAB_SETUP_NODE_LOCAL */
 	__u32 base_refs;	/* references each folio holds: 1 .. MAX_BASE_REFS */
 	__u32 flags;		/* none defined: must be 0 */
 	__u32 reserved0;
 	__u64 reserved[2];
 };
 
+/*
+ * RUN: once the argument is read, every return writes it back with the
+ * out fields set: zero when the RUN was refused or stopped during its
+ * warm-up, the part of the window that ran when it stopped early (EINTR,
+ * ENODEV, ETIMEDOUT).
+ */
 struct folio_lab_run {
 	/* in */
 	__u32 variant;		/* enum folio_lab_variant */
@@ -157,7 +203,7 @@ struct folio_lab_run {
 	__u64 iterations;	/* with duration_ns == 0: 1 .. MAX_ITERATIONS */
 	__u32 get_nr;		/* references per get: 1, or 1024 like a GUP pin */
 	__u32 freeze_every;	/* MIX_FREEZER: one freeze attempt per N iterations */
-	__u32 hold_loops;	/* cpu_relax() loops while holding a ref or a freeze */
+	__u32 hold_loops;	/* cpu_relax() loops holding a ref or a freeze: 0 .. MAX_HOLD_LOOPS */
 	__u32 flags;		/* none defined: must be 0 */
 	__u64 reserved_in[2];
 	/*
