@@ -18,8 +18,8 @@
 
 /* Counters that measure contention (names used by bench/ and refscheme.h). */
 static const char *const contention_counters[] = {
-    "gets_failed", "get_fail",	  "cas_retries",  "freezes_lost", "freeze_lost",
-    "junk_left",   "guard_waits", "guard_resets", "free_races",	  NULL,
+    "gets_failed", "get_fail",	   "cas_retries", "freezes_lost", "freeze_lost",
+    "junk_left",   "guard_resets", "free_races",  NULL,
 };
 
 struct chart {
