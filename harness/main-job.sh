@@ -113,6 +113,8 @@ if [ "$guests" = 1 ]; then
 	log "guest suites: ${kernels[*]%%=*} [$(elapsed)]"
 	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
 		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
+	# Which tree each label was (git describe/commit, config hash), for history.
+	"$LAB_ROOT/harness/kernel-provenance.sh" "$out" "${kernels[@]}"
 fi
 
 # The kernels' refcount semantics, checked by KUnit in each kernel; its

@@ -115,7 +115,8 @@ const char *fl_kernel_scheme(void)
 		return s;
 	memset(&info, 0, sizeof(info));
 	if (ioctl(fd, FOLIO_LAB_IOC_INFO, &info) == 0 &&
-	    info.abi_version == FOLIO_LAB_ABI_VERSION && info.kernel_scheme < FOLIO_LAB_NR_SCHEMES) {
+	    info.abi_version == FOLIO_LAB_ABI_VERSION &&
+	    info.kernel_scheme < FOLIO_LAB_NR_SCHEMES) {
 		static const char *const names[FOLIO_LAB_NR_SCHEMES] = FOLIO_LAB_SCHEME_NAMES;
 
 		s = names[info.kernel_scheme];
@@ -481,12 +482,12 @@ int fl_meta_write(const char *dir, const struct fl_opts *o, const struct fl_topo
 	lock = meta_lock(dir);
 	m = meta_load(path);
 	if (m) {
-		struct json_object *old, *cmds = NULL, *e = meta_entry(o, t);
+		struct json_object *old = NULL, *cmds = NULL, *e = meta_entry(o, t);
 
 		json_object_object_get_ex(m, "kernels", &k);
+		json_object_object_get_ex(k, o->kernel_label, &old);
 		/* Keep every command that wrote into this label, for "reproduce". */
-		if (json_object_object_get_ex(k, o->kernel_label, &old) &&
-		    json_object_object_get_ex(old, "commands", &cmds) &&
+		if (old && json_object_object_get_ex(old, "commands", &cmds) &&
 		    json_object_is_type(cmds, json_type_array))
 			json_object_get(cmds);
 		else
@@ -494,6 +495,14 @@ int fl_meta_write(const char *dir, const struct fl_opts *o, const struct fl_topo
 		if (!json_array_has_string(cmds, o->command))
 			json_object_array_add(cmds, json_object_new_string(o->command));
 		json_object_object_add(e, "commands", cmds);
+		/* Keep what others added to the label (the kernel tree's git provenance). */
+		if (old && json_object_is_type(old, json_type_object)) {
+			json_object_object_foreach(old, key, val)
+			{
+				if (!json_object_object_get_ex(e, key, NULL))
+					json_object_object_add(e, key, json_object_get(val));
+			}
+		}
 		json_object_object_add(k, o->kernel_label, e);
 		rc = meta_store(path, m);
 		json_object_put(m);
