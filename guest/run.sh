@@ -11,6 +11,10 @@ QEMU=${FOLIO_LAB_QEMU:-qemu-system-x86_64}
 BUSYBOX=${FOLIO_LAB_BUSYBOX:-/bin/busybox}
 # Console lines that mean the kernel is unhealthy, whatever the suite says.
 BAD_CONSOLE='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace'
+# Console lines after which the guest is dead or dying: the runner stops it
+# at once (the kernel runs with oops=panic panic=-1 and QEMU with
+# -no-reboot, so it usually ends by itself first).
+FATAL_CONSOLE='Kernel panic - not syncing|Oops|BUG: unable to handle|kernel BUG at|general protection fault'
 
 T0=$(date +%s)
 log() { printf '[guest %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
@@ -46,7 +50,10 @@ raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
 
 Fails (exit 1) if a guest does not finish, its console shows an oops, BUG,
 WARNING, panic or call trace, the suite exits non-zero, or results are
-missing or truncated.
+missing or truncated. A guest whose kernel oopses or panics fails at once
+(oops=panic panic=-1 on its command line, QEMU -no-reboot, and the runner
+watching the console), with its console kept. SIGINT or SIGTERM stops the
+guest's QEMU, merges nothing of that guest and exits 130.
 EOF
 }
 
@@ -148,12 +155,35 @@ mkdir -p "$out" || die "cannot create $out"
 out=$(cd "$out" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/folio-lab-guest.XXXXXX")
 QEMU_PID=""
+# stop_qemu: TERM to timeout, which passes it on to QEMU, then make sure.
+stop_qemu() {
+	[ -n "$QEMU_PID" ] || return 0
+	kill "$QEMU_PID" 2>/dev/null || true
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$QEMU_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -KILL "$QEMU_PID" 2>/dev/null || true
+	pkill -KILL -P "$QEMU_PID" 2>/dev/null || true
+	wait "$QEMU_PID" 2>/dev/null || true
+	QEMU_PID=""
+}
 cleanup() {
-	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
+	stop_qemu
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C reaches the whole foreground process group; QEMU runs under
+# timeout --foreground so it is in it too, and is stopped here in any case.
+INTERRUPTED=0
+on_signal() {
+	INTERRUPTED=1
+	log "interrupted: stopping the guest"
+	stop_qemu
+	exit 130
+}
+trap on_signal INT TERM
 
 # Quote for the guest's sh: 'x' with embedded quotes as '\''.
 shquote() {
@@ -295,19 +325,44 @@ run_one() {
 		install -m 755 "$script" "$root/lab/suite.sh"
 		shquote "${suite_args[@]}" >"$root/lab/suite.args"
 	fi
+	# --profile among the suite's arguments: perf and its libraries, at
+	# their own paths (guest/perf-files.sh lists them).
+	if [[ " ${suite_args[*]} " == *" --profile "* ]]; then
+		local pf
+		pf=$("$HERE/perf-files.sh") || die "--profile: cannot put perf into the guest (above)"
+		for f in $pf; do
+			mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f"
+		done
+	fi
 	make_initramfs "$root" "$img"
 
 	qemu_cmd "$label" "$tree/arch/x86/boot/bzImage" "$img" "$console" "$results" "$acc" \
-		"console=ttyS0 panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
+		"console=ttyS0 oops=panic panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
 	log "booting $label ($acc, $smp vCPUs, $nodes nodes, $mem MB, timeout ${timeout_s}s)..."
 	start=$(date +%s)
 	: >"$console"
-	timeout -k 10 "$timeout_s" "$QEMU" "${QEMU_ARGS[@]}" </dev/null \
+	timeout --foreground -k 10 "$timeout_s" "$QEMU" "${QEMU_ARGS[@]}" </dev/null \
 		>"$WORK/qemu-$label.out" 2>&1 &
 	QEMU_PID=$!
-	wait "$QEMU_PID" || rc=$?
+	# Watch the console: an oops or a panic ends the guest now, not at the
+	# timeout (the kernel's own panic=-1 reboot usually beats this).
+	local fatal=""
+	while kill -0 "$QEMU_PID" 2>/dev/null; do
+		if fatal=$(grep -a -m3 -E "$FATAL_CONSOLE" "$console"); then
+			sleep 2 # the rest of the trace
+			stop_qemu
+			break
+		fi
+		sleep 1
+	done
+	wait "$QEMU_PID" 2>/dev/null || rc=$?
 	QEMU_PID=""
 	boot_s=$(($(date +%s) - start))
+	if [ -n "$fatal" ] || fatal=$(grep -a -m3 -E "$FATAL_CONSOLE" "$console"); then
+		die "kernel $label oopsed or panicked after ${boot_s}s; the guest was stopped:
+$fatal
+  console: $console"
+	fi
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		die "guest $label did not finish within $timeout_s s; console: $console"
 	fi
@@ -343,10 +398,15 @@ $bad
 		n=$(wc -l <"$out/raw-$label/samples.jsonl")
 	fi
 	if [ "$bare" = 0 ]; then
-		local lab="$BUILD_DIR/folio-lab"
+		local lab="$BUILD_DIR/folio-lab" pending=0
 		[ -x "$lab" ] || lab="$BUILD_DIR/static/folio-lab"
-		"$lab" merge "$out/raw-$label" "$out" ||
+		# A merge is not cut short: a signal now waits for its end, so
+		# DIR holds the whole guest's records or none of them.
+		trap 'pending=1' INT TERM
+		(trap '' INT TERM && exec "$lab" merge "$out/raw-$label" "$out") ||
 			die "merging the results of $label into $out failed"
+		trap on_signal INT TERM
+		[ "$pending" = 0 ] || on_signal
 	fi
 	log "$label: finished in ${boot_s}s (init up at ${up:-?} guest uptime); results: $n records"
 }

@@ -50,7 +50,50 @@ EOF
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
 
-out="" baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800
+# Ctrl-C (SIGINT to the foreground process group) or SIGTERM, in any phase:
+# the phase's own process stops (the harness drops the measurement under
+# way, guest/run.sh stops its QEMU and merges nothing of that guest), the
+# results directory is marked INTERRUPTED, and the job exits 130 without
+# going on to the next phase. The records already there are whole ones.
+phase=start out="" phase_pid=""
+# run_phase CMD...: CMD in the background and waited for, so a signal is
+# handled at once, not when CMD chooses to end (a shell running a command
+# that exits 130 on SIGINT would go on to its next one).
+run_phase() {
+	"$@" &
+	phase_pid=$!
+	local rc=0
+	wait "$phase_pid" || rc=$?
+	phase_pid=""
+	return "$rc"
+}
+# stop_phase: TERM to the phase's children (a harness run, the timeout that
+# runs QEMU), then to the phase itself, and wait for them.
+stop_phase() {
+	[ -n "$phase_pid" ] || return 0
+	local i
+	pkill -TERM -P "$phase_pid" 2>/dev/null || true
+	for i in $(seq 40); do
+		pgrep -P "$phase_pid" >/dev/null 2>&1 || break
+		sleep 0.25
+	done
+	kill -TERM "$phase_pid" 2>/dev/null || true
+	wait "$phase_pid" 2>/dev/null || true
+	phase_pid=""
+}
+interrupted() {
+	trap '' INT TERM
+	log "interrupted during the $phase phase: stopping (exit 130)"
+	stop_phase
+	if [ -n "$out" ] && [ -d "$out" ]; then
+		printf 'interrupted during the %s phase at %s; the records here are whole but the run is incomplete\n' \
+			"$phase" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/INTERRUPTED"
+	fi
+	exit 130
+}
+trap interrupted INT TERM
+
+baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800
 kernels=() suite_args=() guest_args=() compare_args=() kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -88,6 +131,7 @@ out=$(cd "$out" && pwd)
 log "results directory: $out"
 elapsed() { echo "$(( $(date +%s) - start ))s"; }
 
+phase=kernels
 if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
 	# The labels are declared once, in kernels/build.sh (base first).
 	mapfile -t labels < <("$LAB_ROOT/kernels/build.sh" --list | cut -f1)
@@ -102,16 +146,18 @@ if [ -z "$baseline" ]; then
 	if [ ${#kernels[@]} -gt 0 ]; then baseline=${kernels[0]%%=*}; else baseline=native; fi
 fi
 
+phase=native
 if [ "$native" = 1 ]; then
 	log "native suite on $(uname -r) [$(elapsed)]"
 	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" \
-		"$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}"
+		run_phase "$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}"
 fi
 
+phase=guests
 if [ "$guests" = 1 ]; then
 	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
 	log "guest suites: ${kernels[*]%%=*} [$(elapsed)]"
-	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
+	run_phase "$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
 		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
 	# Which tree each label was (git describe/commit, config hash), for history.
 	"$LAB_ROOT/harness/kernel-provenance.sh" "$out" "${kernels[@]}"
@@ -119,26 +165,29 @@ fi
 
 # The kernels' refcount semantics, checked by KUnit in each kernel; its
 # table goes into the report as a section.
+phase=kunit
 kunit_rc=none
 if [ "$guests" = 1 ] && [ "$kunit" = 1 ]; then
 	log "KUnit suite in ${kernels[*]%%=*} [$(elapsed)]"
 	kunit_rc=0
-	"$LAB_ROOT/kunit/run.sh" "${kargs[@]}" --out "$out/kunit" || kunit_rc=$?
+	run_phase "$LAB_ROOT/kunit/run.sh" "${kargs[@]}" --out "$out/kunit" || kunit_rc=$?
 	mkdir -p "$out/sections"
 	"$LAB_ROOT/kunit/run.sh" --html "$out/kunit/kunit.jsonl" >"$out/sections/kunit.html" ||
 		rm -f "$out/sections/kunit.html"
 fi
 
+phase=compare
 verdict=0
 if [ "$guests" = 1 ]; then
 	log "comparing against '$baseline' [$(elapsed)]"
-	"$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" \
+	run_phase "$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" \
 		--expect "$(IFS=,; echo "${kernels[*]%%=*}")" "${compare_args[@]}" "$out" || verdict=$?
 else
 	verdict=none
 fi
+phase=report
 log "charts and report [$(elapsed)]"
-"$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "${compare_args[@]}" "$out"
+run_phase "$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "${compare_args[@]}" "$out"
 
 case $verdict in
 0) summary="no regression against $baseline" ;;

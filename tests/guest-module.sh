@@ -73,7 +73,8 @@ pass() { echo "ok   - $*"; }
 
 # check_records DIR LABEL SCHEME [small]: the records the suite must have
 # written. Per-scheme counters are the ABI test's business; here: nothing
-# but a freezer leaves junk, no final put ever loses a race (none is shared),
+# but a freezer leaves junk, a lone freezer wins freezes (beside getters
+# that hold, as with hold=20 on 4 workers, it may lose every one), no final put ever loses a race (none is shared),
 # and the kernel variant moves none of the in-module schemes' counters.
 check_records() {
 	local dir=$1 label=$2 scheme=$3 small=${4:-} f=$1/samples.jsonl n bad v m w
@@ -90,7 +91,8 @@ check_records() {
 		       (.counters.gets_ok + .counters.gets_failed) != .ops or
 		       (.params.mix != "freezer" and (.counters.gets_failed != 0 or
 			 .counters.freezes_won != 0 or .counters.freezes_lost != 0)) or
-		       (.params.mix == "freezer" and .counters.freezes_won == 0) or
+		       (.params.mix == "freezer" and .counters.freezes_won + .counters.freezes_lost == 0) or
+		       (.params.mix == "freezer" and .workers == 1 and .counters.freezes_won == 0) or
 		       (.variant == "kernel" and (.counters.cas_retries != 0 or
 			 .counters.junk_left != 0 or .counters.guard_resets != 0)) or
 		       (.params.mix != "freezer" and .counters.junk_left != 0) or

@@ -26,3 +26,12 @@ set_tests_properties(module_guest PROPERTIES LABELS "guest" TIMEOUT 3000 SKIP_RE
 add_executable(test_module_hostile ${CMAKE_CURRENT_LIST_DIR}/test_module_hostile.c)
 target_link_options(test_module_hostile PRIVATE -static)
 target_link_libraries(test_module_hostile PRIVATE Threads::Threads)
+
+# Guests that fail or stop at once (issue 10): an oopsing guest fails within
+# a minute with its console kept; SIGINT mid-guest stops the main job (exit
+# 130, no QEMU left, results marked INTERRUPTED). One TCG boot each.
+add_test(NAME guest-oops COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh oops)
+add_test(NAME guest-sigint COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint)
+set_tests_properties(guest-oops guest-sigint PROPERTIES
+  LABELS guest TIMEOUT 900 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels
+  ENVIRONMENT "FOLIO_LAB_BUILD=${CMAKE_BINARY_DIR}")

@@ -5,7 +5,7 @@
  * corrupt kernel state. Built static for the busybox initramfs.
  *
  *   test_module_hostile [--seconds N] [--seed S] [--threads N] [--children N]
- *                       [--ko PATH]
+ *                       [--ko PATH] [--skip-table]
  *
  * 1. A deterministic table: every ioctl with NULL, unmapped, read-only,
  *    short and kernel-address buffers, wrong sizes and directions, reserved
@@ -1123,6 +1123,7 @@ int main(int argc, char **argv)
 	uint64_t seed = (uint64_t)time(NULL);
 	int nthreads = 4, nchildren = 3, fd;
 	const char *ko = NULL;
+	bool skip_table = false;
 	struct folio_lab_info info;
 	struct sigaction sa;
 	pthread_t wd;
@@ -1138,9 +1139,12 @@ int main(int argc, char **argv)
 			nchildren = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--ko") == 0 && i + 1 < argc)
 			ko = argv[++i];
+		else if (strcmp(argv[i], "--skip-table") == 0)
+			skip_table = true;
 		else {
 			fprintf(stderr, "usage: test_module_hostile [--seconds N] [--seed S] "
-					"[--threads 1..16] [--children 1..8] [--ko PATH]\n");
+					"[--threads 1..16] [--children 1..8] [--ko PATH] "
+					"[--skip-table]\n");
 			return 2;
 		}
 	}
@@ -1178,11 +1182,13 @@ int main(int argc, char **argv)
 	long slab_before = vmstat("nr_slab_unreclaimable") + vmstat("nr_slab_reclaimable");
 	long pt_before = vmstat("nr_page_table_pages"), ks_before = vmstat("nr_kernel_stack");
 
-	test_bad_pointers(fd);
-	test_bad_values(fd, info.nr_online_nodes);
-	test_no_waiting(fd);
-	test_setup_race();
-	test_unprivileged();
+	if (!skip_table) {
+		test_bad_pointers(fd);
+		test_bad_values(fd, info.nr_online_nodes);
+		test_no_waiting(fd);
+		test_setup_race();
+		test_unprivileged();
+	}
 	printf("# deterministic table: %.1f s\n", (double)(now_ns() - t0) / 1e9);
 	uint64_t t1 = now_ns();
 
