@@ -176,9 +176,7 @@ cleanup() {
 trap cleanup EXIT
 # Ctrl-C reaches the whole foreground process group; QEMU runs under
 # timeout --foreground so it is in it too, and is stopped here in any case.
-INTERRUPTED=0
 on_signal() {
-	INTERRUPTED=1
 	log "interrupted: stopping the guest"
 	stop_qemu
 	exit 130

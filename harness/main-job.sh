@@ -71,9 +71,8 @@ run_phase() {
 # runs QEMU), then to the phase itself, and wait for them.
 stop_phase() {
 	[ -n "$phase_pid" ] || return 0
-	local i
 	pkill -TERM -P "$phase_pid" 2>/dev/null || true
-	for i in $(seq 40); do
+	for _ in $(seq 40); do
 		pgrep -P "$phase_pid" >/dev/null 2>&1 || break
 		sleep 0.25
 	done
