@@ -42,7 +42,7 @@ static const char usage_bench[] =
     "                    [--placement P] [--mode threads|processes] [--duration S]\n"
     "                    [--warmup S] [--reps N] [--out DIR] [--kernel LABEL]\n"
     "                    [--opt KEY=VALUE]... [--topology XML_FILE|SYNTHETIC]\n"
-    "                    [--oversubscribe] [--perf] [--plan] [--quiet]\n"
+    "                    [--oversubscribe] [--perf] [--profile] [--plan] [--quiet]\n"
     "\n"
     "DESCRIPTION\n"
     "    For every worker count, repetition and variant (variants innermost, so slow\n"
@@ -84,6 +84,11 @@ static const char usage_bench[] =
     "    --perf             count task-clock, context-switches, cpu-migrations,\n"
     "                       cycles and instructions of the workers over the window\n"
     "                       (record field \"perf\"); hardware events may be missing\n"
+    "    --profile          sample the window with `perf record -g` on the measured\n"
+    "                       PUs (cycles, else cpu-clock): record field \"profile\"\n"
+    "                       (samples, top symbols, refcount_share), folded stacks in\n"
+    "                       DIR/profiles/; without perf or kernel symbols: said once,\n"
+    "                       no profiles\n"
     "    --plan             print the plan (as `folio-lab plan`) and exit\n"
     "    --quiet            no progress on stderr\n"
     "    -h, --help         this text\n"
@@ -180,6 +185,7 @@ enum {
 	OPT_TOPOLOGY,
 	OPT_OVERSUB,
 	OPT_PERF,
+	OPT_PROFILE,
 	OPT_PLAN,
 	OPT_QUIET,
 };
@@ -199,6 +205,7 @@ static const struct option bench_longopts[] = {
     {"topology", required_argument, NULL, OPT_TOPOLOGY},
     {"oversubscribe", no_argument, NULL, OPT_OVERSUB},
     {"perf", no_argument, NULL, OPT_PERF},
+    {"profile", no_argument, NULL, OPT_PROFILE},
     {"plan", no_argument, NULL, OPT_PLAN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, 'h'},
@@ -210,7 +217,7 @@ struct raw_opts {
 	    *out, *kernel, *topology;
 	const char **kv;
 	unsigned int nkv;
-	bool oversub, perf, plan, quiet;
+	bool oversub, perf, profile, plan, quiet;
 };
 
 static void list_workloads(FILE *f)
@@ -346,7 +353,7 @@ static void progress_eta(double secs, char *buf, size_t len)
 		snprintf(buf, len, "%.0fm%02.0fs", floor(secs / 60), fmod(secs, 60));
 }
 
-static int run_bench(const struct fl_opts *o, const struct fl_placement *p, const struct fl_topo *t)
+static int run_bench(struct fl_opts *o, const struct fl_placement *p, const struct fl_topo *t)
 {
 	const unsigned int total = o->nworkers * o->reps * o->nvariants;
 	unsigned int maxw = 0, done = 0;
@@ -367,6 +374,9 @@ static int run_bench(const struct fl_opts *o, const struct fl_placement *p, cons
 		free(cpus);
 		return FL_EXIT_FAIL;
 	}
+	/* A workload with its own run() writes its own records: nothing to profile. */
+	if (o->profile && !o->wl->run)
+		o->profile = fl_profile_probe(o->out, cpus[0].pu);
 	if (!o->quiet)
 		fprintf(stderr, "folio-lab: %s on %s (%s): %u measurements -> %s\n", o->wl->name,
 			o->kernel_label, o->where, total, o->out);
@@ -615,6 +625,7 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 	o->placement = r->placement ? r->placement : "compact";
 	o->oversubscribe = r->oversub;
 	o->perf = r->perf;
+	o->profile = r->profile;
 	o->quiet = r->quiet;
 
 	/* Topology and placement. */
@@ -751,6 +762,9 @@ static int cmd_bench(int argc, char **argv, bool is_plan)
 			break;
 		case OPT_PERF:
 			r.perf = true;
+			break;
+		case OPT_PROFILE:
+			r.profile = true;
 			break;
 		case OPT_PLAN:
 			r.plan = true;

@@ -76,7 +76,7 @@ struct fl_opts {
 	const char *where, *accel;
 	struct fl_kv *params; /* every documented key, effective value */
 	unsigned int nparams;
-	bool oversubscribe, perf, quiet;
+	bool oversubscribe, perf, profile, quiet;
 	const char *command; /* the command line, for meta.json */
 };
 
@@ -115,6 +115,26 @@ void fl_perf_close(struct fl_perf *p);
 void fl_perf_snapshot(const struct fl_perf *p, uint64_t v[FL_PERF_EVENTS]);
 extern const char *const fl_perf_names[FL_PERF_EVENTS];
 bool fl_perf_hw_available(void);
+
+/* ---- perf profiles of the window (profile.c) ---- */
+
+struct fl_profile {
+	bool on;
+	int pid, ctl, ack; /* perf record and its control pipes */
+	char name[160];	   /* RUN_ID-SEQ */
+	char pus[256];	   /* the measured PUs, perf -C list */
+	char data[4096 + 192], folded[4096 + 192];
+};
+/* Once per run: perf, kernel symbols, permission; false (said once) if not. */
+bool fl_profile_probe(const char *dir, int pu);
+/* Starts perf on the measured PUs with its events off; 0 or -1 (no profile). */
+int fl_profile_start(struct fl_profile *p, const struct fl_ctx *ctx, const char *dir,
+		     const char *run_id);
+int fl_profile_enable(struct fl_profile *p);
+int fl_profile_disable(struct fl_profile *p);
+void fl_profile_abort(struct fl_profile *p);
+/* Stops perf, folds its samples of these tasks; the "profile" object or NULL. */
+struct json_object *fl_profile_finish(struct fl_profile *p, const int *tids, unsigned int ntids);
 
 /* ---- the measurement (runner.c) ---- */
 

@@ -4,6 +4,7 @@
  * The format is docs/internals.md's; every line goes out in one write() on
  * an O_APPEND descriptor so an interrupted run leaves only whole lines.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -583,6 +584,48 @@ static long check_lines(const char *buf, size_t len, const char **why)
 	return 0;
 }
 
+/* --profile's folded stacks: SRC/profiles/ *.folded into DST/profiles/. */
+static int copy_profiles(const char *src, const char *dst)
+{
+	char *sdir = path_join(src, "profiles"), *ddir = path_join(dst, "profiles");
+	DIR *d = opendir(sdir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		goto out;
+	if (mkdir(ddir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "folio-lab: merge: cannot create %s: %s\n", ddir, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		size_t l = strlen(e->d_name), len;
+		char *from, *to, *buf;
+		FILE *f;
+
+		if (l < 8 || e->d_name[0] == '.' || strcmp(e->d_name + l - 7, ".folded") != 0)
+			continue;
+		from = path_join(sdir, e->d_name);
+		to = path_join(ddir, e->d_name);
+		buf = slurp(from, &len);
+		f = buf ? fopen(to, "w") : NULL;
+		if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+			fprintf(stderr, "folio-lab: merge: cannot copy %s to %s: %s\n", from, to,
+				strerror(errno));
+			rc = -1;
+		}
+		free(buf);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+out:
+	free(sdir);
+	free(ddir);
+	return rc;
+}
+
 int fl_merge(const char *src, const char *dst)
 {
 	char *ssamples = path_join(src, "samples.jsonl");
@@ -671,6 +714,8 @@ int fl_merge(const char *src, const char *dst)
 		if (meta_store(dmeta, dm) < 0)
 			goto out;
 	}
+	if (copy_profiles(src, dst) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (fd >= 0)

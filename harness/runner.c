@@ -402,6 +402,7 @@ int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops)
 	struct worker_arg *args = NULL;
 	struct snap *s0 = NULL, *s1 = NULL;
 	struct fl_perf *perf = NULL;
+	struct fl_profile prof = {.on = false};
 	uint64_t p0[FL_PERF_EVENTS], p1[FL_PERF_EVENTS];
 	unsigned int started = 0, failed;
 	uint64_t t_go, t0 = 0, t1 = 0;
@@ -493,6 +494,10 @@ int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops)
 		perf_open_all(perf, gate, n);
 		perf_total(perf, n, p0);
 	}
+	/* perf waits with its events off; self-timed windows start at the gate. */
+	if (o->profile && fl_profile_start(&prof, ctx, ctx->sink->dir, ctx->sink->run_id) == 0 &&
+	    self_timed)
+		fl_profile_enable(&prof);
 
 	t_go = fl_now_ns();
 	atomic_store(&gate->go, 1);
@@ -505,6 +510,7 @@ int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops)
 		 * Each snapshot is timed at the midpoint of reading the slots, so a
 		 * harness preempted while reading skews the window less.
 		 */
+		fl_profile_enable(&prof);
 		t0 = fl_now_ns();
 		snapshot(slots, n, s0);
 		t0 = (t0 + fl_now_ns()) / 2;
@@ -516,9 +522,12 @@ int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops)
 		t1 = (t1 + fl_now_ns()) / 2;
 		if (perf)
 			perf_total(perf, n, p1);
+		fl_profile_disable(&prof);
 	}
 	atomic_store(&gate->stop, 1);
 	failed = join_all(args, n, started, ctx->mode);
+	if (self_timed)
+		fl_profile_disable(&prof);
 	if (interrupted) {
 		rc = FL_EXIT_INTR;
 		goto out_teardown;
@@ -571,12 +580,25 @@ int fl_measure(struct fl_ctx *ctx, const struct fl_opts *o, double *mops)
 	json_object_object_add(rec, "counters", cnt);
 	if (perf)
 		json_object_object_add(rec, "perf", perf_json(perf, p0, p1, self_timed));
+	if (prof.on) {
+		int *tids = calloc(n, sizeof(*tids));
+		struct json_object *po = NULL;
+
+		for (unsigned int i = 0; tids && i < n; i++)
+			tids[i] = atomic_load(&gate->tids[i]);
+		if (tids)
+			po = fl_profile_finish(&prof, tids, n);
+		free(tids);
+		if (po)
+			json_object_object_add(rec, "profile", po);
+	}
 	if (fl_record_emit(ctx, rec) == 0) {
 		*mops = rate / 1e6;
 		rc = 0;
 	}
 
 out_teardown:
+	fl_profile_abort(&prof);
 	if (wl->teardown)
 		wl->teardown(ctx);
 out_free:

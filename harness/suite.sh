@@ -3,17 +3,19 @@
 # guest (busybox ash there, so POSIX sh only). Records go to $OUT.
 #
 # usage: suite.sh [--quick] [--out DIR] [--workloads LIST] [--workers LIST]
-#                 [--duration S] [--reps N]
+#                 [--duration S] [--reps N] [--profile]
 set -eu
 
 usage() {
 	cat <<'EOF'
 usage: suite.sh [--quick] [--out DIR] [--workloads LIST] [--workers LIST]
-                [--duration S] [--reps N]
+                [--duration S] [--reps N] [--profile]
 
 Runs each workload of LIST (comma-separated; default: every workload that can
 run here) with the default variants, options and worker counts, appending
 records to DIR/samples.jsonl. `module` runs only where /dev/folio_lab exists.
+--profile passes --profile to every bench (perf profiles of each window; in a
+guest it first sets kptr_restrict 0 and perf_event_paranoid -1).
 EOF
 }
 
@@ -23,6 +25,7 @@ workloads=""
 workers=""
 duration=""
 reps=""
+profile=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--workers) workers=$2; shift ;;
 	--duration) duration=$2; shift ;;
 	--reps) reps=$2; shift ;;
+	--profile) profile=--profile ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "suite.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -65,6 +69,14 @@ fi
 
 common="--out $out --duration $duration --warmup $warmup --reps $reps"
 [ -n "$workers" ] && common="$common --workers $workers"
+if [ -n "$profile" ]; then
+	common="$common $profile"
+	if [ "$where" = guest ]; then
+		# The guest is ours: let perf see kernel symbols and sample system-wide.
+		echo 0 >/proc/sys/kernel/kptr_restrict 2>/dev/null || true
+		echo -1 >/proc/sys/kernel/perf_event_paranoid 2>/dev/null || true
+	fi
+fi
 
 failed=""
 bench() {

@@ -18,7 +18,7 @@ foreach(t plan cli)
             ${CMAKE_CURRENT_LIST_DIR}/expected)
   set_tests_properties(harness-${t} PROPERTIES LABELS unit TIMEOUT 60 SKIP_RETURN_CODE 77)
 endforeach()
-foreach(t run merge sigint real)
+foreach(t run merge sigint real profile)
   add_test(NAME harness-${t}
     COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/harness-${t}.sh $<TARGET_FILE:folio-lab-testwl>
             $<TARGET_FILE:folio-lab>)
