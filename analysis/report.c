@@ -471,6 +471,192 @@ static void figure(struct fl_sbuf *out, struct fl_sbuf *tmp, const char *dir, co
 		     kind, name, chart_caption(kind));
 }
 
+/*
+ * --profile records (harness/profile.c): the refcount share against workers
+ * for each kernel and mode, and the hottest symbols of each kernel side by
+ * side (each record's top list, weighted by its samples).
+ */
+static double prof_num(struct json_object *p, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(p, key, &v) ? json_object_get_double(v) : NAN;
+}
+
+static struct json_object *rec_profile(const struct fl_rec *r, const char *wl)
+{
+	struct json_object *p;
+
+	if (!r->obj || r->dup || strcmp(r->workload, wl) ||
+	    !json_object_object_get_ex(r->obj, "profile", &p) || prof_num(p, "samples") <= 0)
+		return NULL;
+	return p;
+}
+
+#define PROF_TOP 8
+struct prof_sym {
+	const char *sym;
+	double w;
+};
+
+static int prof_sym_cmp(const void *a, const void *b)
+{
+	const struct prof_sym *x = a, *y = b;
+
+	return x->w < y->w ? 1 : x->w > y->w ? -1 : strcmp(x->sym, y->sym);
+}
+
+static void profile_section(struct fl_sbuf *out, const struct fl_dataset *ds, const char *wl)
+{
+	int ws[64], nw = 0;
+	const char *modes[4];
+	int nm = 0;
+
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct fl_rec *r = &ds->recs[i];
+		int k;
+
+		if (!rec_profile(r, wl))
+			continue;
+		for (k = 0; k < nw && ws[k] != r->workers; k++)
+			;
+		if (k == nw && nw < 64)
+			ws[nw++] = r->workers;
+		for (k = 0; k < nm && strcmp(modes[k], r->mode); k++)
+			;
+		if (k == nm && nm < 4)
+			modes[nm++] = r->mode;
+	}
+	if (!nw)
+		return;
+	for (int a = 1; a < nw; a++)
+		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
+			int t = ws[b];
+
+			ws[b] = ws[b - 1];
+			ws[b - 1] = t;
+		}
+	fl_sb_puts(out,
+		   "<h3>Profile (--profile)</h3>\n<p>Share of the workers' samples whose "
+		   "stack holds a refcount-path symbol (in brackets: whose leaf is one), mean "
+		   "over repetitions; the symbol list is in the README (<code>--profile</code>). "
+		   "Folded stacks: <code>profiles/</code>.</p>\n"
+		   "<table class=\"stats\"><thead><tr><th>kernel</th><th>mode</th>");
+	for (int k = 0; k < nw; k++)
+		fl_sb_printf(out, "<th>%d workers</th>", ws[k]);
+	fl_sb_puts(out, "</tr></thead><tbody>\n");
+	for (size_t s = 0; s < ds->nseries; s++)
+		for (int m = 0; m < nm; m++) {
+			struct fl_sbuf row = {0};
+			bool any = false;
+
+			for (int k = 0; k < nw; k++) {
+				double sum = 0, leaf = 0;
+				int n = 0;
+
+				for (size_t i = 0; i < ds->nrecs; i++) {
+					const struct fl_rec *r = &ds->recs[i];
+					struct json_object *p = rec_profile(r, wl);
+
+					if (!p || r->series != (int)s || r->workers != ws[k] ||
+					    strcmp(r->mode, modes[m]))
+						continue;
+					sum += prof_num(p, "refcount_share");
+					leaf += prof_num(p, "refcount_leaf_share");
+					n++;
+				}
+				if (n)
+					fl_sb_printf(&row, "<td>%.1f%% (%.1f%%)</td>",
+						     100 * sum / n, 100 * leaf / n);
+				else
+					fl_sb_puts(&row, "<td>-</td>");
+				any |= n > 0;
+			}
+			if (any) {
+				fl_sb_puts(out, "<tr><td>");
+				fl_sb_html(out, ds->series[s].name);
+				fl_sb_puts(out, "</td><td>");
+				fl_sb_html(out, modes[m]);
+				fl_sb_printf(out, "</td>%s</tr>\n", row.s);
+			}
+			fl_sb_free(&row);
+		}
+	fl_sb_puts(out, "</tbody></table>\n");
+
+	/* top symbols, one column per kernel */
+	struct prof_sym *tops[16] = {0};
+	size_t ntop[16] = {0}, ns = ds->nseries < 16 ? ds->nseries : 16, rows = 0;
+
+	for (size_t s = 0; s < ns; s++) {
+		size_t cap = 0;
+		double total = 0;
+
+		for (size_t i = 0; i < ds->nrecs; i++) {
+			const struct fl_rec *r = &ds->recs[i];
+			struct json_object *p = rec_profile(r, wl), *top;
+			double n;
+
+			if (!p || r->series != (int)s || !json_object_object_get_ex(p, "top", &top))
+				continue;
+			n = prof_num(p, "samples");
+			total += n;
+			for (size_t t = 0; t < json_object_array_length(top); t++) {
+				struct json_object *e = json_object_array_get_idx(top, t), *sym;
+				size_t k;
+
+				if (!json_object_object_get_ex(e, "symbol", &sym))
+					continue;
+				for (k = 0; k < ntop[s] &&
+					    strcmp(tops[s][k].sym, json_object_get_string(sym));
+				     k++)
+					;
+				if (k == ntop[s]) {
+					if (ntop[s] == cap) {
+						cap = cap ? 2 * cap : 32;
+						tops[s] = realloc(tops[s], cap * sizeof(*tops[s]));
+					}
+					tops[s][ntop[s]++] =
+					    (struct prof_sym){json_object_get_string(sym), 0};
+				}
+				tops[s][k].w += n * prof_num(e, "share");
+			}
+		}
+		for (size_t k = 0; k < ntop[s]; k++)
+			tops[s][k].w /= total > 0 ? total : 1;
+		if (ntop[s])
+			qsort(tops[s], ntop[s], sizeof(*tops[s]), prof_sym_cmp);
+		if (ntop[s] > rows)
+			rows = ntop[s];
+	}
+	if (rows > PROF_TOP)
+		rows = PROF_TOP;
+	fl_sb_puts(out, "<p>Hottest symbols (self time, share of each kernel's profiled "
+			"samples of this workload, all cases together):</p>\n"
+			"<table class=\"stats\"><thead><tr><th>#</th>");
+	for (size_t s = 0; s < ns; s++) {
+		fl_sb_puts(out, "<th>");
+		fl_sb_html(out, ds->series[s].name);
+		fl_sb_puts(out, "</th>");
+	}
+	fl_sb_puts(out, "</tr></thead><tbody>\n");
+	for (size_t k = 0; k < rows; k++) {
+		fl_sb_printf(out, "<tr><td>%zu</td>", k + 1);
+		for (size_t s = 0; s < ns; s++) {
+			fl_sb_puts(out, "<td>");
+			if (k < ntop[s]) {
+				fl_sb_puts(out, "<code>");
+				fl_sb_html(out, tops[s][k].sym);
+				fl_sb_printf(out, "</code> %.1f%%", 100 * tops[s][k].w);
+			}
+			fl_sb_puts(out, "</td>");
+		}
+		fl_sb_puts(out, "</tr>\n");
+	}
+	fl_sb_puts(out, "</tbody></table>\n");
+	for (size_t s = 0; s < ns; s++)
+		free(tops[s]);
+}
+
 int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,
 	      bool plots)
 {
@@ -596,6 +782,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		}
 		fl_sb_puts(&out, "<h3>Statistics</h3>\n");
 		stats_table(&out, ds, wl, cases, nc, o);
+		profile_section(&out, ds, wl);
 		if (!list)
 			goto end_section;
 		copy = strdup(list);

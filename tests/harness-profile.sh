@@ -56,7 +56,17 @@ PY
 [ -z "$(find r/profiles -name '*.data')" ] || fail "perf.data files left behind: $(ls -a r/profiles)"
 
 "$lab" merge r m 2>err || fail "merge: $(cat err)"
-[ "$(ls m/profiles/*.folded 2>/dev/null | wc -l)" = 3 ] || fail "merge did not copy the folded stacks"
+[ "$(find m/profiles -name "*.folded" | wc -l)" = 3 ] || fail "merge did not copy the folded stacks"
+
+# The report's profile section: refcount share per workers, top symbols.
+compare=$(dirname "$lab")/folio-lab-compare
+if [ -x "$compare" ]; then
+	"$compare" report --no-plots r >/dev/null 2>err || fail "report: $(cat err)"
+	grep -q 'Profile (--profile)' r/report.html || fail "report has no profile section"
+	grep -q '<th>2 workers</th>' r/report.html || fail "report's profile table lacks 2 workers"
+	grep -q '<code>filemap_get_entry</code>\|<code>do_syscall_64</code>' r/report.html ||
+		fail "report's top symbols lack the kernel's"
+fi
 
 # No perf: said once, records without a profile.
 FOLIO_LAB_PERF=/nonexistent/perf "$lab" bench "${opts[@]}" --workers 1,2 --out n >/dev/null 2>err ||
