@@ -94,6 +94,12 @@ void fl_cmp_summary(const struct fl_dataset *ds, const struct fl_cmp *r,
 		    const struct fl_cmp_opts *o, struct fl_sbuf *out);
 
 /* `table`: medians (or ratios) per row key x workers for the experiments (analysis-table.c). */
+/* A table --filter or --reference condition: KEY OP VALUE (OP = != < <= > >=). */
+struct fl_table_cond {
+	char *key, *val;
+	int op;
+};
+
 struct fl_table_opts {
 	const char *rows;  /* comma-separated record fields naming a row */
 	const char *ratio; /* "NUM/DEN": values of the --ratio-key field */
@@ -101,8 +107,16 @@ struct fl_table_opts {
 	const char *title;
 	const char *format; /* html, md, text, tsv */
 	double scale;
-	int per_op; /* metric / ops */
+	int per_op;	  /* metric / ops */
+	const char *expr; /* --metric EXPR: arithmetic of record fields (NULL: ds->metric) */
+	struct fl_table_cond *conds, *refs; /* --filter, --reference */
+	size_t nconds, nrefs;
 };
+/* Parse K=GLOB|GLOB, K!=GLOB, K<N, K<=N, K>N, K>=N (comma-separated) into t. */
+int fl_table_cond_add(struct fl_table_opts *t, const char *arg, bool reference);
+/* Check an arithmetic --metric expression; 0 when it parses. */
+int fl_table_expr_check(const char *expr);
+void fl_table_opts_free(struct fl_table_opts *t);
 int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 	     const struct fl_table_opts *t, struct fl_sbuf *out);
 

@@ -3,7 +3,10 @@
  * folio-lab-compare table: what the experiments' summaries show, computed
  * here rather than in jq: the median of a metric per row key x worker
  * count, or the ratio of two series per worker count with its
- * distribution-free interval (Hodges-Lehmann on the log ratio).
+ * distribution-free interval (Hodges-Lehmann on the log ratio). Records
+ * are picked by --filter conditions (=, != with |-separated globs, numeric
+ * < <= > >=); a value is a field or an arithmetic expression of fields,
+ * optionally relative to the per-kernel median of --reference records.
  */
 #include <fnmatch.h>
 #include <math.h>
@@ -33,39 +36,324 @@ static void push(double **v, size_t *n, size_t *cap, double x)
 	(*v)[(*n)++] = x;
 }
 
-static bool rec_selected(const struct fl_dataset *ds, const struct fl_rec *r,
-			 const struct fl_cmp_opts *o)
+enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+
+int fl_table_cond_add(struct fl_table_opts *t, const char *arg, bool reference)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k = strcspn(tok, "!<>=");
+		struct fl_table_cond c = {0};
+		const char *v = tok + k;
+		char *end;
+
+		if (!k || !*v || (*v == '!' && v[1] != '=')) {
+			fprintf(stderr,
+				"folio-lab-compare: --%s '%s': want KEY=GLOB, KEY!=GLOB, KEY<N, "
+				"KEY<=N, KEY>N or KEY>=N\n",
+				reference ? "reference" : "filter", tok);
+			free(copy);
+			return -1;
+		}
+		c.op = *v == '=' ? OP_EQ : *v == '!' ? OP_NE : *v == '<' ? OP_LT : OP_GT;
+		v += *v == '=' ? 1 : 1 + (v[1] == '=');
+		if ((c.op == OP_LT || c.op == OP_GT) && v[-1] == '=')
+			c.op++; /* LE, GE */
+		if (c.op >= OP_LT && (strtod(v, &end), end == v || *end)) {
+			fprintf(stderr, "folio-lab-compare: --%s '%s': '%s' is not a number\n",
+				reference ? "reference" : "filter", tok, v);
+			free(copy);
+			return -1;
+		}
+		c.key = strndup(tok, k);
+		c.val = strdup(v);
+		if (reference) {
+			t->refs = realloc(t->refs, (t->nrefs + 1) * sizeof(*t->refs));
+			t->refs[t->nrefs++] = c;
+		} else {
+			t->conds = realloc(t->conds, (t->nconds + 1) * sizeof(*t->conds));
+			t->conds[t->nconds++] = c;
+		}
+	}
+	free(copy);
+	return 0;
+}
+
+void fl_table_opts_free(struct fl_table_opts *t)
+{
+	for (size_t i = 0; i < t->nconds; i++) {
+		free(t->conds[i].key);
+		free(t->conds[i].val);
+	}
+	for (size_t i = 0; i < t->nrefs; i++) {
+		free(t->refs[i].key);
+		free(t->refs[i].val);
+	}
+	free(t->conds);
+	free(t->refs);
+	t->conds = t->refs = NULL;
+	t->nconds = t->nrefs = 0;
+}
+
+/* A field, or the first present of KEY|KEY|... (jq's //). */
+static const char *field(const struct fl_dataset *ds, const struct fl_rec *r, const char *key,
+			 size_t klen, char *buf, size_t size)
+{
+	while (klen) {
+		size_t l = strcspn(key, "|");
+		char name[256];
+		const char *v;
+
+		l = l < klen ? l : klen;
+		snprintf(name, sizeof(name), "%.*s", (int)l, key);
+		v = fl_rec_field(ds, r, name, buf, size);
+		if (v)
+			return v;
+		if (l == klen)
+			break;
+		key += l + 1;
+		klen -= l + 1;
+	}
+	return NULL;
+}
+
+static bool field_number(const struct fl_dataset *ds, const struct fl_rec *r, const char *key,
+			 size_t klen, double *out)
+{
+	char buf[512], *end;
+	const char *v = field(ds, r, key, klen, buf, sizeof(buf));
+
+	if (!v || !*v)
+		return false;
+	*out = strtod(v, &end);
+	return !*end && isfinite(*out);
+}
+
+/* Any of the globs GLOB|GLOB|... matches v. */
+static bool glob_any(const char *globs, const char *v)
+{
+	char *copy = strdup(globs), *save = NULL, *g;
+	bool hit = false;
+
+	for (g = strtok_r(copy, "|", &save); g && !hit; g = strtok_r(NULL, "|", &save))
+		hit = !fnmatch(g, v, 0);
+	if (!*globs)
+		hit = !*v;
+	free(copy);
+	return hit;
+}
+
+/* jq's semantics for an absent field: K=G false, K!=G true, numeric false. */
+static bool conds_match(const struct fl_dataset *ds, const struct fl_rec *r,
+			const struct fl_table_cond *c, size_t n)
 {
 	char buf[512];
 
-	for (size_t i = 0; i < o->nfilters; i++) {
-		const char *v = fl_rec_field(ds, r, o->filters[i].key, buf, sizeof(buf));
+	for (size_t i = 0; i < n; i++) {
+		double x, y = c[i].op >= OP_LT ? strtod(c[i].val, NULL) : 0;
+		const char *v;
+		bool ok;
 
-		if (!v || fnmatch(o->filters[i].glob, v, 0))
+		switch (c[i].op) {
+		case OP_EQ:
+		case OP_NE:
+			v = field(ds, r, c[i].key, strlen(c[i].key), buf, sizeof(buf));
+			ok = c[i].op == OP_EQ ? v && glob_any(c[i].val, v)
+					      : !v || !glob_any(c[i].val, v);
+			break;
+		default:
+			ok = field_number(ds, r, c[i].key, strlen(c[i].key), &x) &&
+			     (c[i].op == OP_LT	 ? x < y
+			      : c[i].op == OP_LE ? x <= y
+			      : c[i].op == OP_GT ? x > y
+						 : x >= y);
+		}
+		if (!ok)
 			return false;
 	}
 	return true;
 }
 
-/* The row key: the values of the comma-separated fields, space-separated. */
+/*
+ * --metric EXPR: + - * / and parentheses over numbers and record fields
+ * (counters.NAME, params.NAME, workers, any numeric top-level field). A
+ * record lacking a field, or dividing by zero, has no value (jq's null).
+ */
+struct ev {
+	const char *s;
+	const struct fl_dataset *ds;
+	const struct fl_rec *r; /* NULL: syntax check only */
+	bool bad, syntax;
+};
+
+static double ev_sum(struct ev *e);
+
+static void ev_ws(struct ev *e)
+{
+	while (*e->s == ' ' || *e->s == '\t')
+		e->s++;
+}
+
+static double ev_atom(struct ev *e)
+{
+	double v = 0;
+
+	ev_ws(e);
+	if (*e->s == '(') {
+		e->s++;
+		v = ev_sum(e);
+		ev_ws(e);
+		if (*e->s != ')')
+			e->syntax = true;
+		else
+			e->s++;
+	} else if (*e->s == '-') {
+		e->s++;
+		v = -ev_atom(e);
+	} else if ((*e->s >= '0' && *e->s <= '9') || *e->s == '.') {
+		char *end;
+
+		v = strtod(e->s, &end);
+		e->s = end;
+	} else if ((*e->s >= 'a' && *e->s <= 'z') || (*e->s >= 'A' && *e->s <= 'Z') ||
+		   *e->s == '_') {
+		size_t l = strspn(
+		    e->s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.|");
+
+		if (e->r && !field_number(e->ds, e->r, e->s, l, &v))
+			e->bad = true;
+		if (!e->r)
+			v = 1;
+		e->s += l;
+	} else {
+		e->syntax = true;
+	}
+	return v;
+}
+
+static double ev_term(struct ev *e)
+{
+	double v = ev_atom(e);
+
+	for (;;) {
+		ev_ws(e);
+		if (*e->s == '*') {
+			e->s++;
+			v *= ev_atom(e);
+		} else if (*e->s == '/') {
+			double d;
+
+			e->s++;
+			d = ev_atom(e);
+			if (d == 0)
+				e->bad = true;
+			else
+				v /= d;
+		} else {
+			return v;
+		}
+	}
+}
+
+static double ev_sum(struct ev *e)
+{
+	double v = ev_term(e);
+
+	for (;;) {
+		ev_ws(e);
+		if (*e->s == '+') {
+			e->s++;
+			v += ev_term(e);
+		} else if (*e->s == '-') {
+			e->s++;
+			v -= ev_term(e);
+		} else {
+			return v;
+		}
+	}
+}
+
+int fl_table_expr_check(const char *expr)
+{
+	struct ev e = {.s = expr};
+
+	ev_sum(&e);
+	ev_ws(&e);
+	if (e.syntax || *e.s) {
+		fprintf(stderr, "folio-lab-compare: --metric '%s': cannot parse at '%s'\n", expr,
+			e.s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value of a record before --scale (metric or expression, --per-op). */
+static bool rec_value(const struct fl_dataset *ds, const struct fl_rec *r,
+		      const struct fl_table_opts *t, double *out)
+{
+	double v, ops;
+
+	if (t->expr) {
+		struct ev e = {.s = t->expr, .ds = ds, .r = r};
+
+		v = ev_sum(&e);
+		if (e.bad || e.syntax || !isfinite(v))
+			return false;
+	} else {
+		if (!r->has_metric)
+			return false;
+		v = r->metric;
+	}
+	if (t->per_op) {
+		if (!fl_rec_number(r, "ops", &ops) || !(ops > 0))
+			return false;
+		v /= ops;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * The row key: the values of the comma-separated fields (KEY|KEY: the first
+ * present), space-separated; or, when it holds a '{', a template whose
+ * {FIELD}s are replaced by their values.
+ */
 static void row_key(const struct fl_dataset *ds, const struct fl_rec *r, const char *fields,
 		    const char *skip, struct fl_sbuf *out)
 {
-	char *copy = strdup(fields ? fields : ""), *save = NULL, *f, buf[512];
+	char buf[512];
 	bool first = true;
 
 	out->len = 0;
 	fl_sb_puts(out, "");
-	for (f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-		const char *v;
+	fields = fields ? fields : "";
+	if (strchr(fields, '{')) {
+		for (const char *p = fields; *p;) {
+			const char *e = *p == '{' ? strchr(p, '}') : NULL;
 
-		if (skip && !strcmp(f, skip))
-			continue;
-		v = fl_rec_field(ds, r, f, buf, sizeof(buf));
-		fl_sb_printf(out, "%s%s", first ? "" : " ", v ? v : "-");
-		first = false;
+			if (e) {
+				const char *v = field(ds, r, p + 1, e - p - 1, buf, sizeof(buf));
+
+				fl_sb_puts(out, v ? v : "-");
+				p = e + 1;
+			} else {
+				fl_sb_printf(out, "%c", *p++);
+			}
+		}
+		return;
 	}
-	free(copy);
+	for (const char *f = fields; *f;) {
+		size_t l = strcspn(f, ",");
+
+		if (l && !(skip && strlen(skip) == l && !strncmp(f, skip, l))) {
+			const char *v = field(ds, r, f, l, buf, sizeof(buf));
+
+			fl_sb_printf(out, "%s%s", first ? "" : " ", v ? v : "-");
+			first = false;
+		}
+		f += l + (f[l] == ',');
+	}
 }
 
 static const char *fmt(char *buf, size_t size, double v)
@@ -132,8 +420,8 @@ static void cell_text(const struct cell *c, bool ratio, double level, char *buf,
 int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 	     const struct fl_table_opts *t, struct fl_sbuf *out)
 {
-	struct cell *cells = NULL;
-	size_t nc = 0, nrows = 0, nw = 0;
+	struct cell *cells = NULL, *refs = NULL;
+	size_t nref = 0, nc = 0, nrows = 0, nw = 0;
 	char **rows = NULL, *num = NULL, *den = NULL, buf[512];
 	int *ws = NULL;
 	struct fl_sbuf key = {0}, head = {0};
@@ -147,14 +435,34 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 		den = strchr(num, '/');
 		*den++ = 0;
 	}
+	if (t->nrefs) {
+		/* --reference: the median value of the matching records, per kernel */
+		for (size_t i = 0; i < ds->nrecs; i++) {
+			const struct fl_rec *r = &ds->recs[i];
+			double v;
+			size_t k;
+
+			if (r->dup || !conds_match(ds, r, t->refs, t->nrefs) ||
+			    !rec_value(ds, r, t, &v))
+				continue;
+			for (k = 0; k < nref && strcmp(refs[k].row, r->kernel); k++)
+				;
+			if (k == nref) {
+				refs = realloc(refs, (nref + 1) * sizeof(*refs));
+				memset(&refs[nref], 0, sizeof(*refs));
+				refs[nref++].row = strdup(r->kernel);
+			}
+			push(&refs[k].v, &refs[k].n, &refs[k].cap, v);
+		}
+	}
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct fl_rec *r = &ds->recs[i];
 		const char *rk = NULL;
-		double v, ops;
-		bool is_den = false;
+		double v = NAN;
+		bool is_den = false, has;
 		size_t c;
 
-		if (r->dup || !rec_selected(ds, r, o))
+		if (r->dup || !conds_match(ds, r, t->conds, t->nconds))
 			continue;
 		if (t->ratio) {
 			rk = fl_rec_field(ds, r, t->ratio_key, buf, sizeof(buf));
@@ -162,13 +470,16 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 				continue;
 			is_den = !strcmp(rk, den);
 		}
-		if (!r->has_metric)
-			continue;
-		v = r->metric;
-		if (t->per_op) {
-			if (!fl_rec_number(r, "ops", &ops) || !(ops > 0))
-				continue;
-			v /= ops;
+		/* a selected record without a value still makes its row (shown "-") */
+		has = rec_value(ds, r, t, &v);
+		if (t->nrefs) {
+			size_t k;
+
+			for (k = 0; k < nref && strcmp(refs[k].row, r->kernel); k++)
+				;
+			if (k == nref)
+				continue; /* no reference on this kernel */
+			v /= fl_median(refs[k].v, refs[k].n);
 		}
 		v /= t->scale;
 		row_key(ds, r, rowf, t->ratio ? t->ratio_key : NULL, &key);
@@ -182,6 +493,8 @@ int fl_table(const struct fl_dataset *ds, const struct fl_cmp_opts *o,
 			cells[nc].workers = r->workers;
 			nc++;
 		}
+		if (!has)
+			continue;
 		if (is_den)
 			push(&cells[c].d, &cells[c].nd, &cells[c].capd, v);
 		else
@@ -296,6 +609,11 @@ out:
 		free(cells[c].d);
 	}
 	free(cells);
+	for (size_t k = 0; k < nref; k++) {
+		free(refs[k].row);
+		free(refs[k].v);
+	}
+	free(refs);
 	free(rows);
 	free(ws);
 	free(num);

@@ -49,7 +49,15 @@ static void usage(FILE *f)
 	    "  --no-plots         report: do not draw the charts\n"
 	    "  --quiet            compare: no tables on stdout (the summary stays)\n"
 	    "table options:\n"
-	    "  --rows F1,F2       record fields naming a row (default kernel)\n"
+	    "  --filter COND      K=GLOB|GLOB, K!=GLOB|GLOB (absent K passes), K<N, K<=N,\n"
+	    "                     K>N, K>=N; K may be K1|K2 (the first present)\n"
+	    "  --metric EXPR      a field, or + - * / ( ) over numbers and fields, e.g.\n"
+	    "                     counters.gets_failed/duration_s (absent field or x/0:\n"
+	    "                     no value)\n"
+	    "  --reference COND   divide each value by the median value of the records\n"
+	    "                     matching COND on the same kernel (others: dropped)\n"
+	    "  --rows F1,F2       record fields naming a row (default kernel), or a\n"
+	    "                     template with {FIELD}s, e.g. '{kernel} get_nr={params.get_nr}'\n"
 	    "  --ratio NUM/DEN    one row per ratio: NUM over DEN of --ratio-key (default kernel)\n"
 	    "  --ratio-key FIELD  the field NUM and DEN are values of\n"
 	    "  --scale S          divide values by S (default 1e6 for ops_per_sec, else 1)\n"
@@ -199,6 +207,7 @@ int main(int argc, char **argv)
 	    {"ratio-key", required_argument, NULL, 'K'},
 	    {"scale", required_argument, NULL, 's'},
 	    {"per-op", no_argument, NULL, 'O'},
+	    {"reference", required_argument, NULL, 'G'},
 	    {"title", required_argument, NULL, 'T'},
 	    {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
@@ -209,7 +218,7 @@ int main(int argc, char **argv)
 	struct fl_dataset ds = {.metric = "ops_per_sec"};
 	const char *cmd, *baseline = NULL, *outdir = NULL, *expect = NULL;
 	int c, direction = 0, base, rc = 0, expect_rc = 0;
-	bool plots = true, quiet = false, known = false, scale_set = false;
+	bool plots = true, quiet = false, known = false, scale_set = false, is_table = false;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -227,6 +236,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	is_table = !strcmp(cmd, "table");
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "b:m:a:t:o:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -269,7 +279,16 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'f':
-			if (fl_filter_add(&o, optarg))
+			if (is_table ? fl_table_cond_add(&tb, optarg, false)
+				     : fl_filter_add(&o, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'G':
+			if (!is_table) {
+				fprintf(stderr, "folio-lab-compare: --reference: table only\n");
+				return EXIT_USAGE;
+			}
+			if (fl_table_cond_add(&tb, optarg, true))
 				return EXIT_USAGE;
 			break;
 		case 'E':
@@ -333,12 +352,20 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (is_table && ds.metric[strspn(ds.metric, "abcdefghijklmnopqrstuvwxyz"
+						    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")]) {
+		/* an expression: evaluated per record by the table */
+		if (fl_table_expr_check(ds.metric))
+			return EXIT_USAGE;
+		tb.expr = ds.metric;
+		ds.metric = "ops_per_sec";
+	}
 	o.lower_better = direction ? direction < 0
 				   : strncmp(ds.metric, "counters.", 9) == 0 ||
 					 (strlen(ds.metric) > 3 &&
 					  !strcmp(ds.metric + strlen(ds.metric) - 3, "_ns"));
 	if (!scale_set)
-		tb.scale = !strcmp(ds.metric, "ops_per_sec") && !tb.per_op ? 1e6 : 1;
+		tb.scale = !strcmp(ds.metric, "ops_per_sec") && !tb.per_op && !tb.expr ? 1e6 : 1;
 	if (optind >= argc) {
 		fprintf(stderr, "folio-lab-compare %s: no results directory given\n", cmd);
 		usage(stderr);
@@ -369,7 +396,7 @@ int main(int argc, char **argv)
 		fl_ds_free(&ds);
 		return rc;
 	}
-	if (ds.no_metric == ds.nrecs && !tb.per_op) {
+	if (ds.no_metric == ds.nrecs && !tb.per_op && !tb.expr) {
 		fprintf(stderr, "folio-lab-compare: no record has a numeric '%s'\n", ds.metric);
 		fl_ds_free(&ds);
 		return EXIT_USAGE;
@@ -381,6 +408,7 @@ int main(int argc, char **argv)
 		if (out.s)
 			fputs(out.s, stdout);
 		fl_sb_free(&out);
+		fl_table_opts_free(&tb);
 		fl_ds_free(&ds);
 		return rc;
 	}

@@ -29,18 +29,16 @@ summarize() {
 count of 1, no initial load) against the frozen bit's fetch-add and today's load+cmpxchg loop; \
 plain-add is the ceiling of a get (no liveness check)." "$dir"
 	for w in atomics module; do
-		exp_table "$dir" ".workload == \"$w\"" \
-			'"\(.kernel) \(.variant) \(.params.counter // .params.target)"' \
+		exp_table "$dir" "workload=$w" 'kernel,variant,params.counter|params.target' \
 			"$w: get+put pairs, Mops/s (median)"
-		exp_table "$dir" ".workload == \"$w\"" \
-			'"\(.kernel) \(.variant) \(.params.counter // .params.target)"' \
-			"$w: cmpxchg retries (total over the window, median)" .counters.cas_retries 1
+		exp_table "$dir" "workload=$w" 'kernel,variant,params.counter|params.target' \
+			"$w: cmpxchg retries (total over the window, median)" counters.cas_retries 1
 	done
 	for k in $(exp_kernels "$dir"); do
 		for c in shared per-worker; do
-			sel=".workload == \"atomics\" and .kernel == \"$k\" and .params.counter == \"$c\""
-			exp_ratio "$dir" "$sel" '.variant' frozen-bit assume-one "atomics on $k, $c counter: frozen-bit / assume-one"
-			exp_ratio "$dir" "$sel" '.variant' assume-one cas-loop "atomics on $k, $c counter: assume-one / cas-loop"
+			sel="workload=atomics,kernel=$k,params.counter=$c"
+			exp_ratio "$dir" "$sel" variant frozen-bit assume-one "atomics on $k, $c counter: frozen-bit / assume-one"
+			exp_ratio "$dir" "$sel" variant assume-one cas-loop "atomics on $k, $c counter: assume-one / cas-loop"
 		done
 	done
 	exp_footer

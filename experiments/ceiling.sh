@@ -24,24 +24,13 @@ best any scheme can do if every operation needs a handoff; the table gives ops/s
 measured ceiling of the same kernel. A fraction above 1 means cores ran several operations per \
 ownership of the line (the hardware does not alternate strictly, as the ping-pong does): the \
 gap between the schemes, not the absolute fraction, is what compares them." "$dir"
-	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
-		"measured ceiling, M line handoffs/s" .ops_per_sec 1e6
-	exp_table "$dir" '.workload == "handoff" and .variant == "ceiling"' '"\(.kernel)"' \
-		"median one-way handoff latency, ns" .handoff_ns 1
-	jq -rs "$EXP_JQ_DEFS"'
-	(map(select(.workload == "handoff" and .variant == "ceiling"))
-	 | group_by(.kernel) | map({key: .[0].kernel, value: (map(.ops_per_sec) | median)})
-	 | from_entries) as $ceil
-	| [.[] | select((.workload == "atomics" or .workload == "module") and $ceil[.kernel] != null
-		and (.params.counter // .params.target // "shared") == "shared")] as $r
-	| ($r | map(.workers) | unique) as $w
-	| ($r | map("\(.kernel) \(.workload) \(.variant)") | unique) as $keys
-	| "<h3>fraction of the ceiling (shared counter)</h3>\n<table>\n<tr><th></th>"
-	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
-	  ($keys[] as $k | "<tr><th>\($k)</th>" + ($w | map(. as $n
-		| [$r[] | select("\(.kernel) \(.workload) \(.variant)" == $k and .workers == $n)
-		   | .ops_per_sec / $ceil[.kernel]] | median | fmt | "<td>\(.)</td>") | join("")) + "</tr>"),
-	  "</table>"' "$dir/samples.jsonl"
+	ceil='workload=handoff,variant=ceiling'
+	exp_table "$dir" "$ceil" kernel "measured ceiling, M line handoffs/s" ops_per_sec 1e6
+	exp_table "$dir" "$ceil" kernel "median one-way handoff latency, ns" handoff_ns 1
+	# ops/s over the median ceiling of the same kernel
+	exp_compare table --filter 'workload=atomics|module,params.counter|params.target=shared' \
+		--reference "$ceil" --rows kernel,workload,variant --scale 1 \
+		--title "fraction of the ceiling (shared counter)" "$dir"
 	exp_footer
 }
 

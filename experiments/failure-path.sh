@@ -45,14 +45,16 @@ measure() {
 
 summarize() {
 	dir=$1
-	free='.workload == "atomics" and .params.base == "0"'
-	sweep="$free and .duration_s < $((LONG - 1))"
-	frz='.workload == "module" and .params.mix == "freezer"'
-	key='"\(.kernel) \(.variant) get_nr=\(.params.get_nr)"'
+	free='workload=atomics,params.base=0'
+	sweep="$free,duration_s<$((LONG - 1))"
+	long="$free,duration_s>=$((LONG - 1))"
+	frz='workload=module,params.mix=freezer'
+	key='{kernel} {variant} get_nr={params.get_nr}'
 	# Junk-leaving failed gets per second on the word (all workers), and
-	# the expected time until they add 2^30 to it: the v5 reset.
-	jrate='((.counters.junk_left + .counters.guard_resets) / .duration_s)'
-	expect="(if $jrate > 0 then 1073741824 / ($jrate * (.params.get_nr | tonumber)) else null end)"
+	# the expected time until they add 2^30 to it: the v5 reset (no junk:
+	# a division by zero, no value, "-").
+	jrate='(counters.junk_left + counters.guard_resets) / duration_s'
+	expect="1073741824 / (($jrate) * params.get_nr)"
 	exp_header failure-path "Review question 4 (Kiryl Shutsemau): what a failed speculative get costs, and \
 whether the overflow guard matters. In v1-v5 (<code>frozen-bit</code>; the post-v4 page_ref.h in \
 linux-mm/linux-mm, commit ae6cb9301d26) a failed get is one fetch-add that leaves its increment \
@@ -67,47 +69,45 @@ only while another worker holds its freeze, and unfreezing erases the junk. GUP 
 get: 2^20 failed pin-sized gets reach the limit." "$dir"
 	exp_table "$dir" "$sweep" "$key" \
 		"atomics, frozen word: failed gets, M/s over all workers (median)" \
-		'(.counters.gets_failed / .duration_s)'
+		'counters.gets_failed / duration_s'
 	exp_table "$dir" "$sweep" "$key" \
 		"atomics, frozen word: ns per failed get and worker (median)" \
-		'(if .counters.gets_failed > 0 then .workers * .duration_s * 1e9 / .counters.gets_failed else null end)' 1
+		'workers * duration_s * 1e9 / counters.gets_failed' 1
 	for k in $(exp_kernels "$dir"); do
 		for nr in 1 1024; do
-			s="$sweep and .kernel == \"$k\" and .params.get_nr == \"$nr\""
-			exp_ratio "$dir" "$s" .variant frozen-bit frozen-bit-undo \
+			s="$sweep,kernel=$k,params.get_nr=$nr"
+			exp_ratio "$dir" "$s" variant frozen-bit frozen-bit-undo \
 				"atomics on $k, get_nr=$nr: failed-get rate, v5 / RFC undo"
-			exp_ratio "$dir" "$s" .variant frozen-bit cas-loop \
+			exp_ratio "$dir" "$s" variant frozen-bit cas-loop \
 				"atomics on $k, get_nr=$nr: failed-get rate, v5 / cas-loop"
 		done
 	done
 	exp_table "$dir" "$sweep" "$key" \
 		"atomics, frozen word: junk left per failed get (median; v5: every one, undo: those that lost a race)" \
-		'(if .counters.gets_failed > 0 then .counters.junk_left / .counters.gets_failed else null end)' 1
+		'counters.junk_left / counters.gets_failed' 1
 	# frozen-bit-undo is left out: its undo, when it wins, stores FROZEN and
 	# so erases every increment before it; junk never piles up there.
-	exp_table "$dir" "$sweep and .variant != \"frozen-bit-undo\"" "$key" \
+	exp_table "$dir" "$sweep,variant!=frozen-bit-undo" "$key" \
 		"atomics, frozen word: expected seconds until the 2^30 reset, 2^30 / (failed gets/s x get_nr) (median; - = no junk)" \
 		"$expect" 1
 	exp_table "$dir" "$sweep" "$key" \
 		"atomics, frozen word: 2^30 resets per second, measured (guard_resets / window, median)" \
-		'(.counters.guard_resets / .duration_s)' 1
-	exp_table "$dir" "$free and .duration_s >= $((LONG - 1))" \
-		'"\(.kernel) \(.variant) get_nr=\(.params.get_nr), one \(.duration_s | round) s window"' \
+		'counters.guard_resets / duration_s' 1
+	exp_table "$dir" "$long" "$key, one $LONG s window" \
 		"atomics, frozen word, get_nr=1: 2^30 resets measured in one long window" \
-		'.counters.guard_resets' 1
-	exp_table "$dir" "$free and .duration_s >= $((LONG - 1))" \
-		'"\(.kernel) \(.variant) get_nr=\(.params.get_nr), one \(.duration_s | round) s window"' \
+		counters.guard_resets 1
+	exp_table "$dir" "$long" "$key, one $LONG s window" \
 		"atomics, frozen word, get_nr=1: expected resets in that window (window / expected seconds)" \
-		"(if $jrate > 0 then .duration_s / $expect else null end)" 1
+		"duration_s / ($expect)" 1
 	exp_table "$dir" "$frz" "$key" "module, freezer: iterations, Mops/s (median)"
 	exp_table "$dir" "$frz" "$key" "module, freezer: failed gets per iteration (median)" \
-		'(if .ops > 0 then .counters.gets_failed / .ops else null end)' 1
+		'counters.gets_failed / ops' 1
 	# The kernel variant cannot see the real folio's junk: in-module copies only.
-	exp_table "$dir" "$frz and .variant != \"kernel\"" "$key" "module, freezer: junk left per failed get (median)" \
-		'(if .counters.gets_failed > 0 then .counters.junk_left / .counters.gets_failed else null end)' 1
-	exp_table "$dir" "$frz" "$key" "module, freezer: 2^30 resets (median)" .counters.guard_resets 1
+	exp_table "$dir" "$frz,variant!=kernel" "$key" "module, freezer: junk left per failed get (median)" \
+		'counters.junk_left / counters.gets_failed' 1
+	exp_table "$dir" "$frz" "$key" "module, freezer: 2^30 resets (median)" counters.guard_resets 1
 	exp_table "$dir" "$frz" "$key" "module, freezer: cmpxchg retries per iteration (median)" \
-		'(if .ops > 0 then .counters.cas_retries / .ops else null end)' 1
+		'counters.cas_retries / ops' 1
 	exp_footer
 }
 

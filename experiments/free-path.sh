@@ -24,15 +24,15 @@ summarize() {
 	exp_header free-path "Review question 3 (David Hildenbrand): the frozen bit adds a cmpxchg 0 -> FROZEN \
 after every final put. fault: each op is one anonymous page written (fault) and freed by munmap. \
 free-cycle: a private counter set to 1 and put to zero, i.e. the free decision alone." "$dir"
-	exp_table "$dir" '.workload == "fault"' '"\(.kernel)"' "fault + munmap, M pages/s (median)"
-	exp_ratio "$dir" '.workload == "fault"' '.kernel' patched base "fault + munmap: patched / base"
-	exp_ratio "$dir" '.workload == "fault"' '.kernel' patched-cas-put base "fault + munmap: patched-cas-put / base"
+	exp_table "$dir" workload=fault kernel "fault + munmap, M pages/s (median)"
+	exp_ratio "$dir" workload=fault kernel patched base "fault + munmap: patched / base"
+	exp_ratio "$dir" workload=fault kernel patched-cas-put base "fault + munmap: patched-cas-put / base"
 	for w in atomics module; do
-		exp_table "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\"" \
-			'"\(.kernel) \(.variant)"' "$w free-cycle, M frees/s (median)"
+		exp_table "$dir" "workload=$w,params.mix=free-cycle" \
+			kernel,variant "$w free-cycle, M frees/s (median)"
 		for k in $(exp_kernels "$dir"); do
-			exp_ratio "$dir" ".workload == \"$w\" and .params.mix == \"free-cycle\" and .kernel == \"$k\"" \
-				'.variant' frozen-bit cas-loop "$w free-cycle on $k: frozen-bit / cas-loop"
+			exp_ratio "$dir" "workload=$w,params.mix=free-cycle,kernel=$k" \
+				variant frozen-bit cas-loop "$w free-cycle on $k: frozen-bit / cas-loop"
 		done
 	done
 	exp_footer

@@ -43,37 +43,37 @@ set mask bit 31 (which none of these loops calls per iteration: the hot paths ca
 masking). Workloads: get/put on one shared word and on private words, the free decision \
 (allocation + final put), and the failure path (a frozen word, every get fails), in userspace and \
 as in-module copies." "$dir"
-	gp='(.params.mix // "get-put") == "get-put" and (.params.base // "1") != "0"'
+	gp='params.mix=get-put,params.base!=0'
 	for w in atomics module; do
 		case $w in
-		atomics) sel=".workload == \"atomics\" and $gp" ;;
-		module) sel='.workload == "module" and .params.mix == "tryget-put"' ;;
+		atomics) sel="workload=atomics,$gp" ;;
+		module) sel='workload=module,params.mix=tryget-put' ;;
 		esac
-		exp_table "$dir" "$sel" '"\(.kernel) \(.variant) \(.params.counter // .params.target)"' \
+		exp_table "$dir" "$sel" 'kernel,variant,params.counter|params.target' \
 			"$w get/put pairs, Mops/s (median)"
 		for c in shared per-worker; do
 			for k in $(exp_kernels "$dir"); do
-				s="$sel and .kernel == \"$k\" and (.params.counter // .params.target) == \"$c\""
-				exp_ratio "$dir" "$s" .variant inverted-bit frozen-bit \
+				s="$sel,kernel=$k,params.counter|params.target=$c"
+				exp_ratio "$dir" "$s" variant inverted-bit frozen-bit \
 					"$w get/put, $c, on $k: inverted-bit / frozen-bit"
 			done
 		done
-		fc=".workload == \"$w\" and .params.mix == \"free-cycle\""
-		exp_table "$dir" "$fc" '"\(.kernel) \(.variant)"' "$w free-cycle: allocation + final put, M/s (median)"
+		fc="workload=$w,params.mix=free-cycle"
+		exp_table "$dir" "$fc" kernel,variant "$w free-cycle: allocation + final put, M/s (median)"
 		for k in $(exp_kernels "$dir"); do
-			exp_ratio "$dir" "$fc and .kernel == \"$k\"" .variant inverted-bit frozen-bit \
+			exp_ratio "$dir" "$fc,kernel=$k" variant inverted-bit frozen-bit \
 				"$w free-cycle on $k: inverted-bit / frozen-bit"
 		done
 	done
-	fp='.workload == "atomics" and .params.base == "0"'
-	exp_table "$dir" "$fp" '"\(.kernel) \(.variant)"' "atomics, frozen word: failed gets, M/s (median)"
+	fp='workload=atomics,params.base=0'
+	exp_table "$dir" "$fp" kernel,variant "atomics, frozen word: failed gets, M/s (median)"
 	for k in $(exp_kernels "$dir"); do
-		exp_ratio "$dir" "$fp and .kernel == \"$k\"" .variant inverted-bit frozen-bit \
+		exp_ratio "$dir" "$fp,kernel=$k" variant inverted-bit frozen-bit \
 			"atomics failure path on $k: inverted-bit / frozen-bit"
 	done
-	exp_table "$dir" "$fp" '"\(.kernel) \(.variant)"' \
+	exp_table "$dir" "$fp" kernel,variant \
 		"atomics, frozen word: junk left per failed get (median)" \
-		'(if .counters.gets_failed > 0 then .counters.junk_left / .counters.gets_failed else null end)' 1
+		'counters.junk_left / counters.gets_failed' 1
 	exp_footer
 }
 

@@ -1,15 +1,13 @@
-# Helpers of the experiments: their summaries (host side, needs jq) and,
+# Helpers of the experiments: their summaries (host side: folio-lab-compare
+# table for the figures, jq to list the records' kernels) and,
 # at the end, their measure parts (POSIX sh, natively and in the guests).
 # Every figure is derived from DIR/samples.jsonl.
 
-# jq definitions shared by the helpers.
-EXP_JQ_DEFS='
-def median: sort | if length == 0 then null
-	elif length % 2 == 1 then .[(length - 1) / 2]
-	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-def fmt: if . == null then "-" elif . >= 100 then (. * 10 | round / 10 | tostring)
-	else (. * 1000 | round / 1000 | tostring) end;
-'
+# The analysis computes every statistic (medians, ratios with their
+# interval): `folio-lab-compare table`; jq only lists what the records hold.
+exp_compare() {
+	"${FOLIO_LAB_COMPARE:-${FOLIO_LAB_BUILD:-${LAB_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}/build}/folio-lab-compare}" "$@"
+}
 
 # exp_where DIR: one line saying where the records come from.
 exp_where() {
@@ -17,41 +15,25 @@ exp_where() {
 		| unique | join("; ")' "$1/samples.jsonl"
 }
 
-# exp_table DIR SELECT KEY TITLE [METRIC [SCALE]]
-# An HTML table: one row per value of the jq expression KEY, one column per
-# worker count, cells the median over repetitions of the jq expression
-# METRIC (default .ops_per_sec) divided by SCALE (default 1e6: Mops/s), for
-# records matching the jq boolean SELECT.
+# exp_table DIR FILTER ROWS TITLE [METRIC [SCALE]]
+# An HTML table: one row per value of ROWS (`table --rows`: fields, or a
+# template like '{kernel} get_nr={params.get_nr}'), one column per worker
+# count, cells the median over repetitions of METRIC (a field or an
+# expression of fields, `table --metric`; default ops_per_sec) divided by
+# SCALE (default 1e6: Mops/s), for the records matching FILTER (`table
+# --filter`: K=GLOB|GLOB, K!=GLOB, K<N, K>=N..., comma-separated; "" all).
+# Nothing when no record matches.
 exp_table() {
-	jq -rs --arg title "$4" --argjson scale "${6:-1e6}" \
-		"$EXP_JQ_DEFS"'
-	[.[] | select('"$2"')] as $r
-	| if ($r | length) == 0 then empty else
-	($r | map(.workers) | unique) as $w
-	| ($r | map('"$3"') | unique) as $keys
-	| "<h3>\($title)</h3>\n<table>\n<tr><th></th>"
-	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
-	  ($keys[] as $k | "<tr><th>\($k)</th>" + ($w | map(. as $n
-		| [$r[] | select(('"$3"') == $k and .workers == $n) | ('"${5:-.ops_per_sec}"')]
-		| map(select(. != null) / $scale) | median | fmt | "<td>\(.)</td>") | join("")) + "</tr>"),
-	  "</table>" end' "$1/samples.jsonl"
+	exp_compare table ${2:+--filter "$2"} --rows "$3" --title "$4" \
+		--metric "${5:-ops_per_sec}" --scale "${6:-1e6}" "$1"
 }
 
-# exp_ratio DIR SELECT KEY NUM DEN TITLE
-# Per worker count: median ops/s of the series KEY == NUM over KEY == DEN.
+# exp_ratio DIR FILTER KEY NUM DEN TITLE [METRIC]
+# Per worker count: ops/s (or METRIC) of the series KEY == NUM over
+# KEY == DEN, a Hodges-Lehmann ratio with its 95% interval.
 exp_ratio() {
-	jq -rs --arg num "$4" --arg den "$5" --arg title "$6" "$EXP_JQ_DEFS"'
-	[.[] | select('"$2"')] as $r
-	| ($r | map(.workers) | unique) as $w
-	| def med($k; $n): [$r[] | select(('"$3"') == $k and .workers == $n) | .ops_per_sec] | median;
-	if ([$w[] | med($num; .), med($den; .)] | map(select(. != null)) | length) == 0 then empty else
-	"<h3>\($title)</h3>\n<table>\n<tr><th></th>"
-	  + ($w | map("<th>\(.) workers</th>") | join("")) + "</tr>",
-	  "<tr><th>\($num) / \($den)</th>" + ($w | map(. as $n
-		| (med($num; $n)) as $a | (med($den; $n)) as $b
-		| if $a == null or $b == null or $b == 0 then "<td>-</td>"
-		  else "<td>\($a / $b * 1000 | round / 1000)</td>" end) | join("")) + "</tr>",
-	  "</table>" end' "$1/samples.jsonl"
+	exp_compare table ${2:+--filter "$2"} --ratio-key "$3" --ratio "$4/$5" --title "$6" \
+		--metric "${7:-ops_per_sec}" "$1"
 }
 
 # exp_header NAME QUESTION DIR

@@ -21,16 +21,16 @@ measure() {
 summarize() {
 	. "$(dirname "$0")/lib.sh"
 	dir=$1
-	sel='.workload == "pread"'
+	sel=workload=pread
 	exp_header pread-scaling "Review question 1: the gain of the frozen bit on the series' own benchmark \
 (every worker preads 64 bytes at offset 0 of one tmpfs file) against the number of workers, \
 threads and processes, per placement." "$dir"
-	exp_table "$dir" "$sel" '"\(.kernel) \(.mode) \(.placement)"' "pread, Mops/s (median over repetitions)"
+	exp_table "$dir" "$sel" kernel,mode,placement "pread, Mops/s (median over repetitions)"
 	for mode in threads processes; do
 		for placement in compact scatter; do
 			for k in patched patched-cas-put; do
-				exp_ratio "$dir" "$sel and .mode == \"$mode\" and .placement == \"$placement\"" \
-					'.kernel' $k base "Speedup $k / base, $mode, $placement"
+				exp_ratio "$dir" "$sel,mode=$mode,placement=$placement" \
+					kernel $k base "Speedup $k / base, $mode, $placement"
 			done
 		done
 	done

@@ -40,18 +40,18 @@ measure() {
 # ratios DIR SELECT TITLE: fix / v5 and v5 / cas-loop by variant, per kernel label.
 ratios() {
 	for k in $(exp_kernels "$1"); do
-		exp_ratio "$1" "$2 and .kernel == \"$k\"" .variant frozen-bit-cas-put frozen-bit \
+		exp_ratio "$1" "$2,kernel=$k" variant frozen-bit-cas-put frozen-bit \
 			"$3 on $k: frozen-bit-cas-put / frozen-bit"
-		exp_ratio "$1" "$2 and .kernel == \"$k\"" .variant frozen-bit cas-loop \
+		exp_ratio "$1" "$2,kernel=$k" variant frozen-bit cas-loop \
 			"$3 on $k: frozen-bit / cas-loop"
 	done
 }
 
 # kernel_ratios DIR SELECT TITLE: the three kernels against each other.
 kernel_ratios() {
-	exp_ratio "$1" "$2" .kernel patched-cas-put patched "$3: patched-cas-put / patched"
-	exp_ratio "$1" "$2" .kernel patched base "$3: patched / base"
-	exp_ratio "$1" "$2" .kernel patched-cas-put base "$3: patched-cas-put / base"
+	exp_ratio "$1" "$2" kernel patched-cas-put patched "$3: patched-cas-put / patched"
+	exp_ratio "$1" "$2" kernel patched base "$3: patched / base"
+	exp_ratio "$1" "$2" kernel patched-cas-put base "$3: patched-cas-put / base"
 }
 
 summarize() {
@@ -66,33 +66,32 @@ one reference, final put), on the get/put pair of pread (a non-final put is now 
 instead of one atomic sub), and on the real paths: 64-byte pread of one tmpfs file and anonymous \
 fault + munmap, across base, patched and patched-cas-put. <code>free_races</code> counts v5 puts \
 whose freeze lost to a reviving getter." "$dir"
-	fc='.params.mix == "free-cycle"'
+	fc='params.mix=free-cycle'
+	gp='workload=atomics,params.mix=get-put'
 	for w in atomics module; do
-		exp_table "$dir" ".workload == \"$w\" and $fc" '"\(.kernel) \(.variant)"' \
+		exp_table "$dir" "workload=$w,$fc" kernel,variant \
 			"$w free-cycle (per-worker): allocation + final put, M/s (median)"
-		ratios "$dir" ".workload == \"$w\" and $fc" "$w free-cycle"
+		ratios "$dir" "workload=$w,$fc" "$w free-cycle"
 	done
-	exp_table "$dir" '.workload == "atomics" and (.params.mix // "get-put") == "get-put"' \
-		'"\(.kernel) \(.variant) \(.params.counter)"' "atomics get-put: try_get + put pairs, Mops/s (median)"
+	exp_table "$dir" "$gp" kernel,variant,params.counter \
+		"atomics get-put: try_get + put pairs, Mops/s (median)"
 	for c in shared per-worker; do
-		ratios "$dir" ".workload == \"atomics\" and (.params.mix // \"get-put\") == \"get-put\" and .params.counter == \"$c\"" \
-			"atomics get-put, $c word"
+		ratios "$dir" "$gp,params.counter=$c" "atomics get-put, $c word"
 	done
-	exp_table "$dir" '.workload == "atomics" and (.params.mix // "get-put") == "get-put"' \
-		'"\(.kernel) \(.variant) \(.params.counter)"' "atomics get-put: cmpxchg retries per pair (median)" \
-		'(if .ops > 0 then .counters.cas_retries / .ops else null end)' 1
-	tp='.workload == "module" and .params.mix == "tryget-put"'
-	exp_table "$dir" "$tp" '"\(.kernel) \(.variant)"' "module tryget-put (shared folio/counter): Mops/s (median)"
+	exp_table "$dir" "$gp" kernel,variant,params.counter \
+		"atomics get-put: cmpxchg retries per pair (median)" 'counters.cas_retries / ops' 1
+	tp='workload=module,params.mix=tryget-put'
+	exp_table "$dir" "$tp" kernel,variant "module tryget-put (shared folio/counter): Mops/s (median)"
 	ratios "$dir" "$tp" "module tryget-put, shared"
-	exp_table "$dir" '.workload == "module"' '"\(.kernel) \(.variant) \(.params.mix)"' \
-		"module: free races (v5 final puts that lost their freeze, median)" .counters.free_races 1
-	exp_table "$dir" '.workload == "pread"' '"\(.kernel)"' "pread 64 B, one tmpfs file, threads: Mops/s (median)"
-	kernel_ratios "$dir" '.workload == "pread"' "pread"
-	exp_table "$dir" '.workload == "fault"' '"\(.kernel)"' "fault + munmap: M pages/s (median)"
-	kernel_ratios "$dir" '.workload == "fault"' "fault + munmap"
-	kernel_ratios "$dir" ".workload == \"module\" and .variant == \"kernel\" and $fc" \
+	exp_table "$dir" workload=module kernel,variant,params.mix \
+		"module: free races (v5 final puts that lost their freeze, median)" counters.free_races 1
+	exp_table "$dir" workload=pread kernel "pread 64 B, one tmpfs file, threads: Mops/s (median)"
+	kernel_ratios "$dir" workload=pread "pread"
+	exp_table "$dir" workload=fault kernel "fault + munmap: M pages/s (median)"
+	kernel_ratios "$dir" workload=fault "fault + munmap"
+	kernel_ratios "$dir" "workload=module,variant=kernel,$fc" \
 		"module kernel free-cycle (folio_alloc + folio_put)"
-	kernel_ratios "$dir" ".workload == \"module\" and .variant == \"kernel\" and $tp" \
+	kernel_ratios "$dir" "$tp,variant=kernel" \
 		"module kernel tryget-put (folio_try_get + folio_put)"
 	exp_footer
 }

@@ -102,11 +102,14 @@ if [ "$guests" = 1 ]; then
 fi
 
 log "$name: summary"
+# The summary's figures come from the analysis (folio-lab-compare table),
+# and so do the charts and the report: one binary, no plot.sh round trip.
+export FOLIO_LAB_COMPARE=${FOLIO_LAB_COMPARE:-$BUILD_DIR/folio-lab-compare}
+[ -x "$FOLIO_LAB_COMPARE" ] || die "$FOLIO_LAB_COMPARE not built (./run.sh build)"
 sh "$EXP_DIR/$name.sh" summarize "$out" >"$out/sections/$name.html.tmp"
 mv "$out/sections/$name.html.tmp" "$out/sections/$name.html"
 (. "$EXP_DIR/lib.sh" && exp_text <"$out/sections/$name.html")
-"$LAB_ROOT/plots/plot.sh" "$out"
 baseline=native
 [ ${#kernels[@]} -gt 0 ] && baseline=${kernels[0]%%=*}
-"$BUILD_DIR/folio-lab-compare" report --no-plots --baseline "$baseline" "$out"
+"$FOLIO_LAB_COMPARE" report --baseline "$baseline" "$out"
 log "$name: report $out/report.html"

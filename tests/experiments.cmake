@@ -1,0 +1,7 @@
+# The experiments' summaries on generated records (every table present, with
+# numbers, valid HTML) and the `folio-lab-compare table` conditions,
+# expressions and --reference they are written with.
+add_test(NAME experiments.summaries
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/experiments.sh $<TARGET_FILE:folio-lab-compare>)
+set_tests_properties(experiments.summaries
+  PROPERTIES LABELS "unit;experiments" SKIP_RETURN_CODE 77 TIMEOUT 300)
