@@ -506,6 +506,175 @@ static int prof_sym_cmp(const void *a, const void *b)
 	return x->w < y->w ? 1 : x->w > y->w ? -1 : strcmp(x->sym, y->sym);
 }
 
+/* ---- a flame graph from folded stacks (inline SVG) ---- */
+
+struct fg_node {
+	char *name;
+	unsigned long n;
+	struct fg_node *kids, *next;
+};
+
+static struct fg_node *fg_child(struct fg_node *p, const char *name, size_t len)
+{
+	struct fg_node *k;
+
+	for (k = p->kids; k; k = k->next)
+		if (strlen(k->name) == len && !strncmp(k->name, name, len))
+			return k;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->name = strndup(name, len);
+	k->next = p->kids;
+	p->kids = k;
+	return k;
+}
+
+/* Adds DIR/FOLDED's stacks to the tree; false if the file is unreadable. */
+static bool fg_add_file(struct fg_node *root, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		char *sp = strrchr(line, ' '), *p = line;
+		struct fg_node *n = root;
+		unsigned long c;
+
+		if (!sp)
+			continue;
+		c = strtoul(sp + 1, NULL, 10);
+		*sp = 0;
+		root->n += c;
+		while (n && *p) {
+			size_t len = strcspn(p, ";");
+
+			n = fg_child(n, p, len);
+			if (n)
+				n->n += c;
+			p += len + (p[len] == ';');
+		}
+	}
+	free(line);
+	fclose(f);
+	return true;
+}
+
+#define FG_W   960.0
+#define FG_ROW 15
+
+static int fg_depth(const struct fg_node *n)
+{
+	int d = 0;
+
+	for (const struct fg_node *k = n->kids; k; k = k->next) {
+		int x = fg_depth(k);
+
+		if (x > d)
+			d = x;
+	}
+	return d + 1;
+}
+
+static void fg_draw(struct fl_sbuf *out, const struct fg_node *n, double x, int depth, int rows,
+		    double scale, double total)
+{
+	double w = n->n * scale;
+	unsigned int h = 0;
+
+	if (w < 0.5)
+		return;
+	for (const char *c = n->name; *c; c++)
+		h = h * 31 + (unsigned char)*c;
+	fl_sb_puts(out, "<g><title>");
+	fl_sb_html(out, n->name);
+	fl_sb_printf(out,
+		     " (%lu samples, %.1f%%)</title><rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		     "height=\"%d\" fill=\"rgb(%u,%u,%u)\"/>",
+		     n->n, 100.0 * n->n / total, x, (rows - 1 - depth) * FG_ROW, w, FG_ROW - 1,
+		     205 + h % 50, 80 + (h >> 8) % 120, 40 + (h >> 16) % 40);
+	if (w > 40) {
+		int chars = (int)(w / 6.5);
+
+		fl_sb_printf(out, "<text x=\"%.1f\" y=\"%d\">", x + 2,
+			     (rows - 1 - depth) * FG_ROW + FG_ROW - 4);
+		if ((int)strlen(n->name) > chars) {
+			char *t = strndup(n->name, (size_t)(chars > 2 ? chars - 2 : 0));
+
+			fl_sb_html(out, t ? t : "");
+			fl_sb_puts(out, "..");
+			free(t);
+		} else {
+			fl_sb_html(out, n->name);
+		}
+		fl_sb_puts(out, "</text>");
+	}
+	fl_sb_puts(out, "</g>\n");
+	for (const struct fg_node *k = n->kids; k; k = k->next) {
+		fg_draw(out, k, x, depth + 1, rows, scale, total);
+		x += k->n * scale;
+	}
+}
+
+static void fg_free(struct fg_node *n)
+{
+	while (n) {
+		struct fg_node *next = n->next;
+
+		fg_free(n->kids);
+		free(n->name);
+		free(n);
+		n = next;
+	}
+}
+
+/*
+ * One flame graph per kernel: the workload's profiled records at its largest
+ * worker count in the first mode seen, their folded stacks together.
+ */
+static void profile_flames(struct fl_sbuf *out, const struct fl_dataset *ds, const char *wl,
+			   int workers, const char *mode)
+{
+	for (size_t s = 0; s < ds->nseries; s++) {
+		struct fg_node root = {.name = "all"};
+		int files = 0, rows;
+
+		for (size_t i = 0; i < ds->nrecs; i++) {
+			const struct fl_rec *r = &ds->recs[i];
+			struct json_object *p = rec_profile(r, wl), *f;
+			char path[PATH_MAX];
+
+			if (!p || r->series != (int)s || r->workers != workers ||
+			    strcmp(r->mode, mode) || !json_object_object_get_ex(p, "folded", &f))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", ds->dirs[r->dir].path,
+				 json_object_get_string(f));
+			files += fg_add_file(&root, path);
+		}
+		if (!files || !root.n) {
+			fg_free(root.kids);
+			continue;
+		}
+		rows = fg_depth(&root);
+		if (rows > 60)
+			rows = 60;
+		fl_sb_puts(out, "<figure><figcaption>Flame graph: ");
+		fl_sb_html(out, ds->series[s].name);
+		fl_sb_printf(
+		    out,
+		    ", %s, %d workers (%d profiles, %lu samples; hover for shares)"
+		    "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		    "height=\"%d\" font-family=\"monospace\" font-size=\"11\">\n",
+		    mode, workers, files, root.n, FG_W, rows * FG_ROW);
+		fg_draw(out, &root, 0, 0, rows, FG_W / root.n, root.n);
+		fl_sb_puts(out, "</svg></figure>\n");
+		fg_free(root.kids);
+	}
+}
+
 static void profile_section(struct fl_sbuf *out, const struct fl_dataset *ds, const char *wl)
 {
 	int ws[64], nw = 0;
@@ -655,6 +824,7 @@ static void profile_section(struct fl_sbuf *out, const struct fl_dataset *ds, co
 	fl_sb_puts(out, "</tbody></table>\n");
 	for (size_t s = 0; s < ns; s++)
 		free(tops[s]);
+	profile_flames(out, ds, wl, ws[nw - 1], modes[0]);
 }
 
 int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,

@@ -66,6 +66,9 @@ if [ -x "$compare" ]; then
 	grep -q '<th>2 workers</th>' r/report.html || fail "report's profile table lacks 2 workers"
 	grep -q '<code>filemap_get_entry</code>\|<code>do_syscall_64</code>' r/report.html ||
 		fail "report's top symbols lack the kernel's"
+	grep -q 'Flame graph: native, threads, 2 workers' r/report.html || fail "report has no flame graph"
+	grep -q '<title>filemap_get_entry\|<title>do_syscall_64' r/report.html ||
+		fail "the flame graph lacks kernel frames"
 fi
 
 # No perf: said once, records without a profile.
