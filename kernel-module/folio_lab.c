@@ -251,7 +251,7 @@ static struct folio *fl_alloc_one(unsigned int order, int node)
 
 /*
  * Drop the setup's base references, free it and return its pages to the
- * budget. Returns -EUCLEAN if a count was not back at base_refs, which the
+ * budget; it may sleep. Returns -EUCLEAN if a count was not back at base_refs, which the
  * claims of fl_claim() should make impossible: such a folio is released
  * only when that cannot free memory someone still uses (count above base:
  * the other holder frees it), and leaked otherwise.
@@ -284,6 +284,7 @@ static int fl_destroy(struct fl_setup *s)
 		if (s->base_refs > 1)
 			folio_ref_sub(folio, s->base_refs - 1);
 		folio_put(folio);
+		cond_resched();
 	}
 	spin_lock(&fl_lock);
 	WARN_ON_ONCE(fl_pages < s->pages);
