@@ -37,6 +37,8 @@ also printed) and the report.
 Options:
   --out DIR             results directory (default results/NAME-<UTC time>)
   --quick               shorter windows and fewer points
+  --profile             perf profile of every measurement (natively and in the
+                        guests; `folio-lab bench --profile`)
   --kernel LABEL=PATH   kernel build tree(s) to use instead of the lab's kernels
   --no-native           skip the native part
   --no-guests           skip the guest part
@@ -55,15 +57,15 @@ case "$1" in
 esac
 name=$1
 shift
-case "$name" in run | lib) name="" ;; esac
-[ -n "$name" ] && [ -f "$EXP_DIR/$name.sh" ] ||
-	die "unknown experiment '$1'; valid: $(names | tr '\n' ' ')"
+case "$name" in run | lib) false ;; *) [ -f "$EXP_DIR/$name.sh" ] ;; esac ||
+	die "unknown experiment '$name'; valid: $(names | tr '\n' ' ')"
 
-out="" quick="" native=1 guests=1 timeout=1800 kernels=()
+out="" quick="" profile="" native=1 guests=1 timeout=1800 kernels=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--quick) quick=--quick ;;
+	--profile) profile=--profile ;;
 	--kernel)
 		[[ ${2:-} == ?*=?* ]] || die "--kernel needs LABEL=PATH"
 		kernels+=("$2"); shift ;;
@@ -90,7 +92,8 @@ fi
 
 if [ "$native" = 1 ]; then
 	log "$name: native part"
-	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" sh "$EXP_DIR/$name.sh" measure $quick
+	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" FOLIO_LAB_PROFILE=${profile:+1} \
+		sh "$EXP_DIR/$name.sh" measure $quick
 fi
 if [ "$guests" = 1 ]; then
 	kargs=()
@@ -98,7 +101,7 @@ if [ "$guests" = 1 ]; then
 	log "$name: guest part on ${kernels[*]%%=*}"
 	# lib.sh goes along: the measure parts source it (from /lab/bin there).
 	"$LAB_ROOT/guest/run.sh" "${kargs[@]}" --timeout "$timeout" --out "$out" \
-		--add "$EXP_DIR/lib.sh" --script "$EXP_DIR/$name.sh" -- measure $quick
+		--add "$EXP_DIR/lib.sh" --script "$EXP_DIR/$name.sh" -- measure $quick $profile
 fi
 
 log "$name: summary"

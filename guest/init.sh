@@ -51,6 +51,15 @@ fi
 rc=0
 if [ -f /lab/suite.sh ]; then
 	eval "set -- $(cat /lab/suite.args 2>/dev/null)"
+	# --profile among the suite's arguments (guest/run.sh then ships perf):
+	# every bench of the suite is profiled, with kernel symbols visible.
+	case " $* " in
+	*" --profile "*)
+		export FOLIO_LAB_PROFILE=1
+		echo 0 >/proc/sys/kernel/kptr_restrict 2>/dev/null
+		echo -1 >/proc/sys/kernel/perf_event_paranoid 2>/dev/null
+		;;
+	esac
 	cd /tmp || exit 1
 	sh /lab/suite.sh "$@"
 	rc=$?

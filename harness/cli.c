@@ -88,7 +88,8 @@ static const char usage_bench[] =
     "                       PUs (cycles, else cpu-clock): record field \"profile\"\n"
     "                       (samples, top symbols, refcount_share), folded stacks in\n"
     "                       DIR/profiles/; without perf or kernel symbols: said once,\n"
-    "                       no profiles\n"
+    "                       no profiles; FOLIO_LAB_PROFILE=1 in the environment does\n"
+    "                       the same\n"
     "    --plan             print the plan (as `folio-lab plan`) and exit\n"
     "    --quiet            no progress on stderr\n"
     "    -h, --help         this text\n"
@@ -625,7 +626,9 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 	o->placement = r->placement ? r->placement : "compact";
 	o->oversubscribe = r->oversub;
 	o->perf = r->perf;
-	o->profile = r->profile;
+	/* FOLIO_LAB_PROFILE=1: the same, for scripts that call bench many times. */
+	o->profile = r->profile ||
+		     (getenv("FOLIO_LAB_PROFILE") && strcmp(getenv("FOLIO_LAB_PROFILE"), "1") == 0);
 	o->quiet = r->quiet;
 
 	/* Topology and placement. */

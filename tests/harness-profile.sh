@@ -86,5 +86,10 @@ assert len(rs) == 2 and not any("profile" in r for r in rs), rs
 	>/dev/null 2>err || fail "plain run: $(cat err)"
 grep -q '"profile"' q/samples.jsonl && fail "a profile without --profile"
 
+# FOLIO_LAB_PROFILE=1 (what experiments and the guest init set): as --profile.
+FOLIO_LAB_PROFILE=1 "$lab" bench --workload pread --reps 1 --duration 0.3 --warmup 0 --workers 1 \
+	--quiet --out e >/dev/null 2>err || fail "FOLIO_LAB_PROFILE=1 run: $(cat err)"
+grep -q '"profile": *{' e/samples.jsonl || fail "FOLIO_LAB_PROFILE=1 gave no profile"
+
 finish
 echo "all --profile checks passed"
