@@ -136,7 +136,11 @@ if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
 	mapfile -t labels < <("$LAB_ROOT/kernels/build.sh" --list | cut -f1)
 	[ ${#labels[@]} -gt 0 ] || die "kernels/build.sh --list gave no labels"
 	log "kernels: ${labels[*]} ($flavour flavour) from linux-source-6.12 (cached)"
-	mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "${labels[@]}")
+	# In the background too: a Ctrl-C during a kernel build stops it.
+	trees_file=$(mktemp "${TMPDIR:-/tmp}/folio-lab-trees.XXXXXX")
+	run_phase "$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "${labels[@]}" >"$trees_file"
+	mapfile -t kernels <"$trees_file"
+	rm -f "$trees_file"
 	[ ${#kernels[@]} -eq ${#labels[@]} ] ||
 		die "kernel build returned ${#kernels[@]} trees for ${#labels[@]} labels (${labels[*]})"
 	: "${baseline:=base}"

@@ -1092,9 +1092,10 @@ static void check_kernel_log(void)
 				break;
 			}
 	}
+	/* lower case: a FAIL line goes to the console, which the runner scans */
 	check(bad == 0,
-	      "kernel log: %u new lines, %u of them Oops/BUG/WARNING/Bad page state/RCU "
-	      "stall/hung task/OOM/count reports",
+	      "kernel log: %u new lines, %u of them bad (oops, bug, warning, bad page state, rcu "
+	      "stall, hung task, oom, a count report)",
 	      lines, bad);
 }
 
