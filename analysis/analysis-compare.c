@@ -159,6 +159,26 @@ static void hl_change(struct fl_cmp_row *r, const double *bv, const double *nv,
 	free(ln);
 }
 
+/*
+ * A row measured under TCG gets no verdict of its own unless asked:
+ * whatever the test (or the lack of one) said becomes "emulated", and the
+ * reason keeps what it was.
+ */
+static void mark_emulated(struct fl_cmp_row *r, const struct fl_cmp_opts *o)
+{
+	char was[sizeof(r->reason) + 32];
+
+	if (!r->emulated || o->allow_emulated)
+		return;
+	snprintf(was, sizeof(was), "%s: %.*s", fl_verdict_name(r->verdict),
+		 (int)sizeof(r->reason) - 1, r->reason);
+	r->verdict = FL_EMULATED;
+	snprintf(r->reason, sizeof(r->reason),
+		 "measured under TCG emulation: not judged (the test alone says %.160s; "
+		 "--allow-emulated to judge)",
+		 was);
+}
+
 static bool case_emulated(const struct fl_dataset *ds, const struct fl_case *c, int s)
 {
 	const size_t *ix;
@@ -212,18 +232,21 @@ static void judge(const struct fl_dataset *ds, struct fl_cmp_row *r, const doubl
 		snprintf(r->reason, sizeof(r->reason),
 			 "too few repetitions: n=%zu in %s, n=%zu in %s (need >= 3 per side)",
 			 r->b.n, bn, r->n.n, nn);
+		mark_emulated(r, o);
 		return;
 	}
 	if (r->b.min == r->b.max && r->n.min == r->n.max && r->b.min == r->n.min) {
 		r->verdict = FL_NO_CHANGE;
 		r->hl_pct = r->hl_lo_pct = r->hl_hi_pct = 0;
 		snprintf(r->reason, sizeof(r->reason), "identical values on both sides");
+		mark_emulated(r, o);
 		return;
 	}
 	/* x = new, y = base: U1 above n*m/2 means the new kernel's values are larger. */
 	if (fl_mwu(nv, r->n.n, bv, r->b.n, FL_MWU_AUTO, &r->t) != 0) {
 		r->verdict = FL_UNDECIDED;
 		snprintf(r->reason, sizeof(r->reason), "the U test failed");
+		mark_emulated(r, o);
 		return;
 	}
 	r->tested = true;
@@ -233,6 +256,7 @@ static void judge(const struct fl_dataset *ds, struct fl_cmp_row *r, const doubl
 			 "with n=%zu/%zu the smallest possible p is %.3g >= alpha %g: "
 			 "run more repetitions",
 			 r->b.n, r->n.n, r->t.min_p, o->alpha);
+		mark_emulated(r, o);
 		return;
 	}
 	r->in_family = true;
@@ -261,16 +285,7 @@ static void decide(struct fl_cmp_row *r, const struct fl_cmp_opts *o, size_t m)
 			 "p=%.3g, adjusted %.3g < %g (%s, %zu rows) and |change| %.2f%% > %g%%",
 			 r->t.p, r->q, o->alpha, cn, m, fabs(r->hl_pct), o->threshold);
 	}
-	if (r->emulated && !o->allow_emulated) {
-		char was[32];
-
-		snprintf(was, sizeof(was), "%s", fl_verdict_name(r->verdict));
-		r->verdict = FL_EMULATED;
-		snprintf(r->reason, sizeof(r->reason),
-			 "measured under TCG emulation: not judged (the test alone says %s; "
-			 "--allow-emulated to judge)",
-			 was);
-	}
+	mark_emulated(r, o);
 }
 
 /* Where a series was measured: "native/none", "guest/tcg", ... (its first record). */

@@ -18,6 +18,8 @@ writes the report. Everything lands in one results directory.
 
 Options:
   --quick               smoke run: short windows, workers 1,2, pread and module
+  --profile             a perf profile of every measurement, natively and in the
+                        guests (`folio-lab bench --profile`)
   --out DIR             results directory (default results/main-<UTC time>)
   --kernel LABEL=PATH   a kernel build tree to test (bzImage + Module.symvers);
                         repeatable; replaces the built-in kernels
@@ -96,7 +98,7 @@ baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800
 kernels=() suite_args=() guest_args=() compare_args=() kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--quick) suite_args+=(--quick) ;;
+	--quick | --profile) suite_args+=("$1") ;;
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--kernel)
 		[[ ${2:-} == ?*=?* ]] || die "--kernel needs LABEL=PATH"

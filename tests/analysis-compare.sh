@@ -122,6 +122,14 @@ expect "emulated -> 125 with the reason" 125 'emulated' 'TCG' 'measured under TC
 	'exit 125' -- "$BIN" compare --baseline base "$T/tcg"
 check "emulated rows carry E in the headline" grep -Eq '\] +E$' "$T/out"
 expect "--allow-emulated judges them" 1 'regressed' -- "$BIN" compare --allow-emulated --baseline base "$T/tcg"
+# ... whatever else stops a verdict (here: 2 repetitions, as --quick takes)
+$GEN "$T/tcg2" --reps 2 --effect -10 --seed 3
+expect "emulated with n=2 -> rows say emulated, not cannot decide" 125 '^default +2 .* emulated$' \
+	'32 emulated' -- "$BIN" compare --baseline base "$T/tcg2"
+check "the emulated rows keep why the test alone could not decide" \
+	grep -q 'not judged (the test alone says cannot decide: too few repetitions' "$T/tcg2/compare.csv"
+check "no 'cannot decide' row among emulated ones" \
+	sh -c '! grep -Eq "^[a-z].* cannot decide$" "$1"' sh "$T/out"
 
 # a case measured on the baseline only (a crashed workload) fails the gate
 cp -r "$T/improve" "$T/miss"
