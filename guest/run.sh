@@ -47,6 +47,9 @@ raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
   --timeout S          per guest, seconds (default 900)
   --no-module          do not build or load folio_lab.ko
   --bare               busybox only: no harness, no module, no merge
+  --initramfs-only     build each kernel's initramfs and stop: DIR/bzImage-LABEL
+                       and DIR/initrd-LABEL.img, for `./run.sh lava-job` or a
+                       boot elsewhere (its init gives a shell with folio_lab.lava)
 
 Fails (exit 1) if a guest does not finish, its console shows an oops, BUG,
 WARNING, panic or call trace, the suite exits non-zero, or results are
@@ -69,6 +72,7 @@ script=""
 out=""
 no_module=0
 bare=0
+initramfs_only=0
 suite_args=()
 need() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
 while [ $# -gt 0 ]; do
@@ -85,6 +89,7 @@ while [ $# -gt 0 ]; do
 	--out) need "$1" $#; out=$2; shift 2 ;;
 	--no-module) no_module=1; shift ;;
 	--bare) bare=1; no_module=1; shift ;;
+	--initramfs-only) initramfs_only=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; suite_args=("$@"); break ;;
 	*) usage >&2; die "unknown argument '$1'" ;;
@@ -333,6 +338,13 @@ run_one() {
 		done
 	fi
 	make_initramfs "$root" "$img"
+	if [ "$initramfs_only" = 1 ]; then
+		# What a LAVA job (./run.sh lava-job) or a bare-metal boot needs.
+		cp "$img" "$out/initrd-$label.img"
+		cp "$tree/arch/x86/boot/bzImage" "$out/bzImage-$label"
+		log "$label: $out/bzImage-$label and $out/initrd-$label.img (not booted)"
+		return 0
+	fi
 
 	qemu_cmd "$label" "$tree/arch/x86/boot/bzImage" "$img" "$console" "$results" "$acc" \
 		"console=ttyS0 oops=panic panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
@@ -409,7 +421,9 @@ $bad
 	log "$label: finished in ${boot_s}s (init up at ${up:-?} guest uptime); results: $n records"
 }
 
-if [ "$accel" = auto ]; then
+if [ "$initramfs_only" = 1 ]; then
+	accel=none
+elif [ "$accel" = auto ]; then
 	accel=$(probe_kvm "${trees[0]}/arch/x86/boot/bzImage")
 fi
 for i in "${!labels[@]}"; do

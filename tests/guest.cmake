@@ -13,11 +13,12 @@ add_test(NAME guest-pair COMMAND bash ${_gt}/guest-pair.sh)
 add_test(NAME guest-hang COMMAND bash ${_gt}/guest-failures.sh hang)
 add_test(NAME guest-bug COMMAND bash ${_gt}/guest-failures.sh bug)
 add_test(NAME guest-suite-fails COMMAND bash ${_gt}/guest-failures.sh suite-fails)
-set_tests_properties(guest-pair guest-hang guest-bug guest-suite-fails
+add_test(NAME guest-lava-shell COMMAND bash ${_gt}/guest-lava-shell.sh)
+set_tests_properties(guest-pair guest-hang guest-bug guest-suite-fails guest-lava-shell
   PROPERTIES FIXTURES_REQUIRED guest_kernels)
 add_test(NAME guest-debug-vm COMMAND bash ${_gt}/guest-debug-vm.sh)
 
 set_tests_properties(guest-kernels guest-broken-kernel guest-pair guest-hang guest-bug
-  guest-suite-fails guest-debug-vm PROPERTIES
+  guest-suite-fails guest-debug-vm guest-lava-shell PROPERTIES
   LABELS guest TIMEOUT 2400 SKIP_RETURN_CODE 77 ENVIRONMENT "${_genv}")
 set_tests_properties(guest-kernels PROPERTIES TIMEOUT 3000)
