@@ -82,20 +82,8 @@ static const char *case_field(const struct fl_case *c, const char *key, char *bu
 		snprintf(buf, size, "%d", c->workers);
 		return buf;
 	}
-	if (!strncmp(key, "params.", 7)) {
-		size_t kl = strlen(key + 7);
-
-		for (const char *s = c->params; s && *s;) {
-			const char *e = strchr(s, ' ');
-			size_t l = e ? (size_t)(e - s) : strlen(s);
-
-			if (l > kl && !strncmp(s, key + 7, kl) && s[kl] == '=') {
-				snprintf(buf, size, "%.*s", (int)(l - kl - 1), s + kl + 1);
-				return buf;
-			}
-			s = e ? e + 1 : NULL;
-		}
-	}
+	if (!strncmp(key, "params.", 7))
+		return fl_params_get(c->params, key + 7, buf, size);
 	return NULL;
 }
 

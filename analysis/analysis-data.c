@@ -1211,6 +1211,23 @@ size_t fl_ds_values(const struct fl_dataset *ds, const struct fl_case *c, int se
 	return n;
 }
 
+const char *fl_params_get(const char *params, const char *name, char *buf, size_t size)
+{
+	size_t kl = strlen(name);
+
+	for (const char *s = params; s && *s;) {
+		const char *e = strchr(s, ' ');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+
+		if (l > kl && !strncmp(s, name, kl) && s[kl] == '=') {
+			snprintf(buf, size, "%.*s", (int)(l - kl - 1), s + kl + 1);
+			return buf;
+		}
+		s = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
 const char *fl_rec_field(const struct fl_dataset *ds, const struct fl_rec *r, const char *key,
 			 char *buf, size_t size)
 {
@@ -1239,22 +1256,8 @@ const char *fl_rec_field(const struct fl_dataset *ds, const struct fl_rec *r, co
 		snprintf(buf, size, "%d", !strcmp(key, "rep") ? r->rep : r->workers);
 		return buf;
 	}
-	if (!strncmp(key, "params.", 7)) {
-		/* from the canonical "k=v k=v" string */
-		size_t kl = strlen(key + 7);
-
-		for (const char *s = r->params; s && *s;) {
-			const char *e = strchr(s, ' ');
-			size_t l = e ? (size_t)(e - s) : strlen(s);
-
-			if (l > kl && !strncmp(s, key + 7, kl) && s[kl] == '=') {
-				snprintf(buf, size, "%.*s", (int)(l - kl - 1), s + kl + 1);
-				return buf;
-			}
-			s = e ? e + 1 : NULL;
-		}
-		return NULL;
-	}
+	if (!strncmp(key, "params.", 7))
+		return fl_params_get(r->params, key + 7, buf, size);
 	if (!r->obj)
 		return NULL;
 	p = r->obj;

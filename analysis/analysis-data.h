@@ -122,6 +122,9 @@ size_t fl_ds_values(const struct fl_dataset *ds, const struct fl_case *c, int se
 size_t fl_ds_case_recs(const struct fl_dataset *ds, const struct fl_case *c, int series,
 		       const size_t **out);
 
+/* The value of parameter NAME in a canonical "k=v k=v" string, into buf; NULL if absent. */
+const char *fl_params_get(const char *params, const char *name, char *buf, size_t size);
+
 /* True when the workload's records carry more than one parameter set. */
 bool fl_params_vary(const struct fl_dataset *ds, const char *workload);
 
