@@ -39,24 +39,7 @@
 
 #include "folio-lab/refscheme-user.h"
 #include "folio-lab/uapi.h"
-
-static unsigned int passed, failed;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s - ", ok ? "ok  " : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
+#include "module-test.h"
 
 #define VARIANT_NAME(ID, id, name, counters, summary) [FOLIO_LAB_VARIANT_##ID] = name,
 static const char *const variant_names[FOLIO_LAB_NR_VARIANTS] = {
@@ -72,66 +55,10 @@ _Static_assert(sizeof(struct folio_lab_run) == 168, "struct folio_lab_run size")
 static const char *const mix_names[] = {"tryget-put", "get-put", "freezer", "free-cycle"};
 static const char *const target_names[] = {"shared", "per-worker"};
 
-static int dev_open(void)
-{
-	return open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
-}
-
 /* ioctl's errno, or 0 on success. */
 static int ioc(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? errno : 0;
-}
-
-static struct folio_lab_setup setup_args(uint32_t n, uint32_t order, int32_t node, uint32_t base)
-{
-	struct folio_lab_setup s;
-
-	memset(&s, 0, sizeof(s));
-	s.nr_folios = n;
-	s.order = order;
-	s.node = node;
-	s.base_refs = base;
-	return s;
-}
-
-static struct folio_lab_run run_args(uint32_t variant, uint32_t mix, uint64_t iterations)
-{
-	struct folio_lab_run r;
-
-	memset(&r, 0, sizeof(r));
-	r.variant = variant;
-	r.mix = mix;
-	r.iterations = iterations;
-	r.get_nr = 1;
-	r.freeze_every = 10;
-	return r;
-}
-
-static long vmstat(const char *key)
-{
-	char name[64];
-	long v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (strcmp(name, key) == 0) {
-			fclose(f);
-			return v;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 /* ---- INFO ---- */

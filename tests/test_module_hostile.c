@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "folio-lab/uapi.h"
+#include "module-test.h"
 
 #define MAX_SLOTS 64
 #define MAX_ERRNO 256
@@ -76,7 +77,6 @@ struct shared {
 };
 
 static struct shared *sh;
-static unsigned int passed, failed;
 static volatile sig_atomic_t stop_random;
 
 static uint64_t now_ns(void)
@@ -85,29 +85,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("%s - ", ok ? "ok  " : "FAIL");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (ok)
-		passed++;
-	else
-		failed++;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 static void on_signal(int sig)
@@ -183,29 +160,6 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
-static int dev_open(void)
-{
-	return open(FOLIO_LAB_DEVICE, O_RDWR | O_CLOEXEC);
-}
-
-static long vmstat(const char *key)
-{
-	char name[64];
-	long v;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &v) == 2) {
-		if (strcmp(name, key) == 0) {
-			fclose(f);
-			return v;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
 /*
  * Free pages plus those on the per-cpu lists (/proc/zoneinfo's pagesets'
  * "count:" lines), which nr_free_pages does not count.
@@ -237,28 +191,11 @@ static void drop_caches(void)
 	}
 }
 
-static struct folio_lab_setup setup_args(uint32_t n, uint32_t order, int32_t node, uint32_t base)
+/* run_args(), with free-cycle's only valid target. */
+static struct folio_lab_run run_args_ok(uint32_t variant, uint32_t mix, uint64_t iterations)
 {
-	struct folio_lab_setup s;
+	struct folio_lab_run r = run_args(variant, mix, iterations);
 
-	memset(&s, 0, sizeof(s));
-	s.nr_folios = n;
-	s.order = order;
-	s.node = node;
-	s.base_refs = base;
-	return s;
-}
-
-static struct folio_lab_run run_args(uint32_t variant, uint32_t mix, uint64_t iterations)
-{
-	struct folio_lab_run r;
-
-	memset(&r, 0, sizeof(r));
-	r.variant = variant;
-	r.mix = mix;
-	r.iterations = iterations;
-	r.get_nr = 1;
-	r.freeze_every = 10;
 	if (mix == FOLIO_LAB_MIX_FREE_CYCLE)
 		r.target = FOLIO_LAB_TARGET_PER_WORKER;
 	return r;
@@ -330,7 +267,8 @@ static void *short_buf(const void *content, size_t full, size_t len)
 static void test_bad_pointers(int fd)
 {
 	struct folio_lab_setup s = setup_args(1, 0, -1, 1);
-	struct folio_lab_run r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);
+	struct folio_lab_run r =
+	    run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);
 	struct folio_lab_info info;
 	void *unmapped = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	void *kaddr = (void *)0xffffffff81000000ul, *top = (void *)-4096l;
@@ -425,7 +363,7 @@ static void test_bad_values(int fd, uint32_t nodes)
 	struct folio_lab_run r;
 	int e;
 
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);
 	fill_out(&r);
 	e = call(0, fd, FOLIO_LAB_IOC_RUN, &r, E(ENODEV), BOUND, "RUN before SETUP");
 	check(e == ENODEV && out_zero(&r), "RUN before SETUP -> ENODEV, out fields zeroed");
@@ -480,7 +418,7 @@ static void test_bad_values(int fd, uint32_t nodes)
 
 #define BAD_RUN(field, value)                                                                      \
 	do {                                                                                       \
-		r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);             \
+		r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 100);          \
 		r.field = value;                                                                   \
 		fill_out(&r);                                                                      \
 		e = call(0, fd, FOLIO_LAB_IOC_RUN, &r, E(EINVAL), BOUND,                           \
@@ -509,21 +447,21 @@ static void test_bad_values(int fd, uint32_t nodes)
 	BAD_RUN(iterations, ~0ull);
 	BAD_RUN(hold_loops, FOLIO_LAB_MAX_HOLD_LOOPS + 1);
 	BAD_RUN(hold_loops, 0xffffffffu);
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 100);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 100);
 	r.freeze_every = 0;
 	e = call(0, fd, FOLIO_LAB_IOC_RUN, &r, E(EINVAL), BOUND, "RUN freezer, freeze_every 0");
 	check(e == EINVAL, "RUN freezer with freeze_every 0 -> EINVAL");
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREE_CYCLE, 100);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREE_CYCLE, 100);
 	r.target = FOLIO_LAB_TARGET_SHARED;
 	e = call(0, fd, FOLIO_LAB_IOC_RUN, &r, E(EINVAL), BOUND, "RUN free-cycle, shared");
 	check(e == EINVAL, "RUN free-cycle on the shared target -> EINVAL");
-	r = run_args(FOLIO_LAB_VARIANT_PLAIN_ADD, FOLIO_LAB_MIX_FREEZER, 100);
+	r = run_args_ok(FOLIO_LAB_VARIANT_PLAIN_ADD, FOLIO_LAB_MIX_FREEZER, 100);
 	e = call(0, fd, FOLIO_LAB_IOC_RUN, &r, E(EINVAL), BOUND, "RUN plain-add x freezer");
 	check(e == EINVAL, "RUN plain-add x freezer -> EINVAL");
 #undef BAD_RUN
 
 	/* Garbage in the out fields is overwritten; any worker_id is taken modulo. */
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 1000);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_TRYGET_PUT, 1000);
 	r.target = FOLIO_LAB_TARGET_PER_WORKER;
 	r.worker_id = 0xffffffffu;
 	fill_out(&r);
@@ -534,7 +472,7 @@ static void test_bad_values(int fd, uint32_t nodes)
 	for (uint32_t mix = 0; mix < FOLIO_LAB_MIX_FREE_CYCLE; mix++) {
 		uint64_t t0 = now_ns(), took;
 
-		r = run_args(FOLIO_LAB_VARIANT_KERNEL, mix, 0);
+		r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, mix, 0);
 		r.duration_ns = MS;
 		r.hold_loops = FOLIO_LAB_MAX_HOLD_LOOPS;
 		r.freeze_every = 1;
@@ -548,7 +486,7 @@ static void test_bad_values(int fd, uint32_t nodes)
 	/* A signal during warm-up: EINTR, out fields zeroed. */
 	struct bg_run b;
 
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 0);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 0);
 	r.warmup_ns = 30 * SEC;
 	r.duration_ns = 30 * SEC;
 	fill_out(&r);
@@ -557,7 +495,8 @@ static void test_bad_values(int fd, uint32_t nodes)
 	e = bg_stop(&b);
 	check(e == EINTR && out_zero(&b.r), "signal during warm-up -> EINTR, out fields zeroed");
 	/* An iteration-mode RUN is interruptible too. */
-	r = run_args(FOLIO_LAB_VARIANT_FROZEN_BIT, FOLIO_LAB_MIX_FREEZER, FOLIO_LAB_MAX_ITERATIONS);
+	r = run_args_ok(FOLIO_LAB_VARIANT_FROZEN_BIT, FOLIO_LAB_MIX_FREEZER,
+			FOLIO_LAB_MAX_ITERATIONS);
 	r.hold_loops = 1000;
 	bg_start(&b, fd, 1, r);
 	sleep_ms(200);
@@ -583,7 +522,7 @@ static void test_no_waiting(int fd)
 	int fd2 = dev_open(), e;
 
 	call(0, fd, FOLIO_LAB_IOC_SETUP, &s, E(0), BOUND, "SETUP");
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 0);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_FREEZER, 0);
 	r.duration_ns = 30 * SEC;
 	r.hold_loops = 100;
 	bg_start(&b[0], fd2, 1, r);
@@ -599,7 +538,7 @@ static void test_no_waiting(int fd)
 	}
 	check(info.setup_active == 1 && worst < 100 * MS,
 	      "INFO beside two RUNs: at most %" PRIu64 " us", worst / 1000);
-	r = run_args(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_GET_PUT, 100);
+	r = run_args_ok(FOLIO_LAB_VARIANT_KERNEL, FOLIO_LAB_MIX_GET_PUT, 100);
 	t0 = now_ns();
 	e = call(0, fd2, FOLIO_LAB_IOC_RUN, &r, E(EBUSY), BOUND, "kernel get-put beside a freezer");
 	took = now_ns() - t0;
@@ -625,7 +564,7 @@ static void test_no_waiting(int fd)
 	      strerror(b[1].err));
 	/* The owner's close with a RUN in progress: no wait, no leak. */
 	call(0, fd2, FOLIO_LAB_IOC_SETUP, &s, E(0), BOUND, "SETUP");
-	r = run_args(FOLIO_LAB_VARIANT_INVERTED_BIT, FOLIO_LAB_MIX_FREEZER, 0);
+	r = run_args_ok(FOLIO_LAB_VARIANT_INVERTED_BIT, FOLIO_LAB_MIX_FREEZER, 0);
 	r.duration_ns = 30 * SEC;
 	bg_start(&b[0], fd, 1, r);
 	sleep_ms(200);
@@ -752,7 +691,7 @@ static void test_pairs(int fd)
 
 	for (uint32_t va = 0; va < nv; va++)
 		for (uint32_t ma = 0; ma < nm; ma++) {
-			struct folio_lab_run r = run_args(va, ma, 0);
+			struct folio_lab_run r = run_args_ok(va, ma, 0);
 			struct bg_run b;
 
 			if (!run_valid(va, ma))
@@ -766,7 +705,7 @@ static void test_pairs(int fd)
 			sleep_ms(30);
 			for (uint32_t vb = 0; vb < nv; vb++)
 				for (uint32_t mb = 0; mb < nm; mb++) {
-					struct folio_lab_run q = run_args(vb, mb, 300);
+					struct folio_lab_run q = run_args_ok(vb, mb, 300);
 					char what[96];
 					bool conflict, fz_get;
 					int e;
@@ -899,7 +838,7 @@ static void random_worker(int slot, uint64_t seed, bool is_thread)
 
 			if (!run_valid(v, m))
 				m = FOLIO_LAB_MIX_TRYGET_PUT;
-			r = run_args(v, m, 1);
+			r = run_args_ok(v, m, 1);
 			if (m != FOLIO_LAB_MIX_FREE_CYCLE) {
 				r.target = rnd_below(&g, 3) == 0;
 				if (rnd_below(&g, 8) == 0)
@@ -941,7 +880,7 @@ static void random_worker(int slot, uint64_t seed, bool is_thread)
 			     BOUND, "random TEARDOWN");
 		} else if (op < 94) {
 			struct folio_lab_run r =
-			    run_args(rnd_below(&g, 2 * FOLIO_LAB_NR_VARIANTS), 0, 100);
+			    run_args_ok(rnd_below(&g, 2 * FOLIO_LAB_NR_VARIANTS), 0, 100);
 			struct folio_lab_setup s = setup_args(1, 0, -1, 1);
 
 			if (r.variant < FOLIO_LAB_NR_VARIANTS)
