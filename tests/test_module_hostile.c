@@ -24,8 +24,8 @@
  *    processes (killed and respawned), mixing SETUP, RUN, TEARDOWN, INFO,
  *    close, signals and kill.
  * Checks throughout: every call returns within its bound (a watchdog
- * thread), only documented errnos; at the end nr_free_pages back within a
- * slack, no Oops/BUG/WARNING/Bad page state/RCU stall/hung task/OOM line
+ * thread), only documented errnos; at the end at most a slack of free
+ * pages missing (a leak), no Oops/BUG/WARNING/Bad page state/RCU stall/hung task/OOM line
  * (nor a folio_lab count report) in the kernel log, and with --ko the
  * module unloads and reloads. Prints a summary line; exit 0 only if
  * nothing failed, 77 when there is no device.
@@ -1169,8 +1169,16 @@ int main(int argc, char **argv)
 	       free_after - free_before, pcp_after - pcp_before,
 	       vmstat("nr_slab_unreclaimable") + vmstat("nr_slab_reclaimable") - slab_before,
 	       vmstat("nr_page_table_pages") - pt_before, vmstat("nr_kernel_stack") - ks_before);
-	check(labs(free_before - free_after) < slack,
-	      "free pages (nr_free_pages + per-cpu lists) %ld before, %ld after (slack %ld pages)",
+	/*
+	 * A leak shows as pages missing. More free pages afterwards is the
+	 * kernel giving back what it held before (the whole-budget SETUP
+	 * above makes it reclaim and drain; seen: +2081 pages in a debug-vm
+	 * guest), not something the module can cause without the page
+	 * checks of the kernel log (Bad page state, VM_BUG_ON) firing.
+	 */
+	check(free_before - free_after < slack,
+	      "free pages (nr_free_pages + per-cpu lists) %ld before, %ld after: at most %ld "
+	      "pages missing",
 	      free_before, free_after, slack);
 	check_kernel_log();
 	if (ko)
