@@ -789,7 +789,11 @@ static uint32_t rnd_below(struct rng *g, uint32_t n)
 static int shared_fd = -1;
 static uint64_t random_end;
 static pthread_t rthreads[32];
-static int nr_rthreads;
+/*
+ * The threads a random thread may signal: published only once all of them
+ * exist (a signal to a pthread_t not yet written would be pthread_kill(0)).
+ */
+static _Atomic int nr_rthreads;
 
 static void random_worker(int slot, uint64_t seed, bool is_thread)
 {
@@ -888,8 +892,9 @@ static void random_worker(int slot, uint64_t seed, bool is_thread)
 			call(slot, fd, FOLIO_LAB_IOC_RUN, &r, E(EINVAL), BOUND, "absurd RUN");
 			s.order = FOLIO_LAB_MAX_ORDER + 1 + rnd_below(&g, 100);
 			call(slot, fd, FOLIO_LAB_IOC_SETUP, &s, E(EINVAL), BOUND, "absurd SETUP");
-		} else if (is_thread && nr_rthreads > 1) {
-			pthread_kill(rthreads[rnd_below(&g, (uint32_t)nr_rthreads)], SIGUSR1);
+		} else if (is_thread && atomic_load(&nr_rthreads) > 1) {
+			pthread_kill(rthreads[rnd_below(&g, (uint32_t)atomic_load(&nr_rthreads))],
+				     SIGUSR1);
 		}
 	}
 	for (int i = 0; i < 2; i++)
@@ -932,12 +937,13 @@ static void test_random(unsigned int seconds, uint64_t seed, int nthreads, int n
 
 	random_end = now_ns() + (uint64_t)seconds * SEC;
 	shared_fd = dev_open();
-	nr_rthreads = nthreads;
+	atomic_store(&nr_rthreads, 0);
 	for (int i = 0; i < nthreads; i++) {
 		args[i].slot = 1 + i;
 		args[i].seed = seed + (uint64_t)i;
 		pthread_create(&rthreads[i], NULL, rthread_main, &args[i]);
 	}
+	atomic_store(&nr_rthreads, nthreads);
 	for (int i = 0; i < nchildren; i++) {
 		kids[i] = spawn_child(1 + nthreads + i, seed + 100 + spawned++);
 	}
