@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,35 @@ static struct folio_lab_run run_args(uint32_t variant, uint32_t mix, uint64_t it
 	r.get_nr = 1;
 	r.freeze_every = 10;
 	return r;
+}
+
+/*
+ * rmmod folio_lab (its device node must go), then with ko load it again:
+ * a descriptor of the device once it is back, else -1. Each step is a check.
+ */
+static int module_reload(const char *ko)
+{
+	long r = syscall(SYS_delete_module, "folio_lab", O_NONBLOCK);
+	int e = r ? errno : 0, kfd, fd = -1;
+
+	check(r == 0, "rmmod folio_lab (%s)", e ? strerror(e) : "ok");
+	if (r)
+		return -1;
+	check(access(FOLIO_LAB_DEVICE, F_OK) != 0, "device node gone after unload");
+	if (!ko)
+		return -1;
+	kfd = open(ko, O_RDONLY | O_CLOEXEC);
+	r = kfd < 0 ? -1 : syscall(SYS_finit_module, kfd, "", 0);
+	e = r ? errno : 0;
+	check(r == 0, "reload %s (%s)", ko, e ? strerror(e) : "ok");
+	if (kfd >= 0)
+		close(kfd);
+	for (int i = 0; i < 50 && fd < 0 && !r; i++) {
+		fd = dev_open();
+		if (fd < 0)
+			sleep_ms(20);
+	}
+	return fd;
 }
 
 #endif /* FOLIO_LAB_MODULE_TEST_H */

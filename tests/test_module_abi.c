@@ -647,34 +647,12 @@ static void test_kill(int fd)
 
 static void test_rmmod(const char *ko)
 {
-	long r = syscall(SYS_delete_module, "folio_lab", O_NONBLOCK);
-	int e = r ? errno : 0;
+	int fd = module_reload(ko);
 
-	check(r == 0, "rmmod folio_lab (%s)", e ? strerror(e) : "ok");
-	if (r)
-		return;
-	check(access(FOLIO_LAB_DEVICE, F_OK) != 0, "device node gone after unload");
-	if (ko) {
-		int kfd = open(ko, O_RDONLY | O_CLOEXEC);
-
-		r = kfd < 0 ? -1 : syscall(SYS_finit_module, kfd, "", 0);
-		e = r ? errno : 0;
-		check(r == 0, "reload %s (%s)", ko, e ? strerror(e) : "ok");
-		if (kfd >= 0)
-			close(kfd);
-		if (!r) {
-			int fd = -1;
-
-			for (int i = 0; i < 50 && fd < 0; i++) {
-				fd = dev_open();
-				if (fd < 0)
-					sleep_ms(20);
-			}
-			check(fd >= 0, "device back after reload");
-			if (fd >= 0)
-				close(fd);
-		}
-	}
+	if (ko)
+		check(fd >= 0, "device back after reload");
+	if (fd >= 0)
+		close(fd);
 }
 
 static void usage(FILE *f)

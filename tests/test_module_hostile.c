@@ -1046,26 +1046,7 @@ static void check_kernel_log(void)
 
 static void test_unload(const char *ko)
 {
-	long r = syscall(SYS_delete_module, "folio_lab", O_NONBLOCK);
-	int e = r ? errno : 0;
-
-	check(r == 0, "rmmod folio_lab (%s)", e ? strerror(e) : "ok");
-	if (r)
-		return;
-	int kfd = open(ko, O_RDONLY | O_CLOEXEC);
-
-	r = kfd < 0 ? -1 : syscall(SYS_finit_module, kfd, "", 0);
-	e = r ? errno : 0;
-	check(r == 0, "reload %s (%s)", ko, e ? strerror(e) : "ok");
-	if (kfd >= 0)
-		close(kfd);
-	int fd = -1;
-
-	for (int i = 0; i < 50 && fd < 0 && !r; i++) {
-		fd = dev_open();
-		if (fd < 0)
-			sleep_ms(20);
-	}
+	int fd = module_reload(ko);
 	struct folio_lab_info info;
 
 	check(fd >= 0 && ioctl(fd, FOLIO_LAB_IOC_INFO, &info) == 0 && !info.setup_active,
