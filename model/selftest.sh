@@ -72,6 +72,21 @@ else
 	echo "selftest: ok: an unmodelled scheme of the table fails the run"
 fi
 
+# 5b. The families follow the table's counter class: a zero-family scheme
+# whose class says its failed gets leave junk disagrees with its model.
+sed 's/X(CAS_LOOP, cas_loop, "cas-loop", RS_C_ZERO,/X(CAS_LOOP, cas_loop, "cas-loop", RS_C_FROZEN,/' \
+	"$HERE/../include/folio-lab/refscheme.h" >"$T/refscheme-class.h"
+grep -q '"cas-loop", RS_C_FROZEN' "$T/refscheme-class.h" || fail "could not change cas-loop's counter class"
+out=$(FOLIO_LAB_REFSCHEME_H=$T/refscheme-class.h "$VERIFY" --only cas-loop-2g 2>&1)
+rc=$?
+if [ "$rc" != 1 ] || ! printf '%s\n' "$out" | grep -q 'cas-loop: .*counter class .*junk_left.* and the model.s zero family disagree' ||
+	! printf '%s\n' "$out" | grep -qE '\[ok  \] cas-loop +P4 '; then
+	fail "a counter class that contradicts the model: exit $rc"
+	printf '%s\n' "$out"
+else
+	echo "selftest: ok: the table's counter class decides the family (P4 checked), and must match the model"
+fi
+
 # 6. The race: frozen-bit's P5 trail says, in words, that the freer holds
 # no reference in the life it frees; --json gives one object per check.
 out=$("$VERIFY" --only frozen-bit-2g --json 2>"$T/report.txt")

@@ -59,8 +59,60 @@ prop_desc() {
 }
 prop_bit() { case $1 in S0) echo 0 ;; P*) echo "${1#P}" ;; esac; }
 
-# Schemes that have no junk (zero family): P4 does not apply to them.
-no_junk() { case $1 in cas-loop | assume-one | plain-add) return 0 ;; esac; return 1; }
+# Which counters can move for each scheme: the counter class column of
+# RS_SCHEMES (RS_C_ZERO, RS_C_PLAIN, RS_C_FROZEN, RS_C_CAS_PUT, or any
+# expression of RS_C_* and RS_C(field)), expanded through refscheme.h's own
+# RS_C_* definitions into "name field field ..." lines. A scheme whose
+# failed get can leave no junk (no junk_left counter: the zero family) has
+# no P4 to check; the trails' word notation comes from the model (below).
+scheme_counters() { # HEADER [NAME=CLASS...]: the extra pairs for non-table configurations
+	local h=$1
+	shift
+	awk -v extra="$*" '
+		/^#define RS_C_[A-Z0-9_]+[ \t]/ { n = $2; $1 = ""; $2 = ""; def[n] = $0; next }
+		/^#define RS_SCHEMES\(X\)/ { intab = 1 }
+		intab && /^[ \t]*$/ { intab = 0 }
+		intab && match($0, /X\([A-Z0-9_]+, *[a-z0-9_]+, *"[^"]*", *[^,]*,/) {
+			row = substr($0, RSTART, RLENGTH)
+			split(row, f, ",")
+			nm = f[3]; gsub(/[ "]/, "", nm)
+			cls[++k] = nm; expr[nm] = f[4]
+		}
+		END {
+			ne = split(extra, ex, " ")
+			for (i = 1; i <= ne; i++) {
+				split(ex[i], kv, "=")
+				cls[++k] = kv[1]; expr[kv[1]] = kv[2]
+			}
+			for (i = 1; i <= k; i++) {
+				e = expr[cls[i]]
+				for (guard = 0; guard < 100 && match(e, /RS_C_[A-Z0-9_]+/); guard++)
+					e = substr(e, 1, RSTART - 1) "(" def[substr(e, RSTART, RLENGTH)] ")" substr(e, RSTART + RLENGTH)
+				out = cls[i]
+				while (match(e, /RS_C\([a-z0-9_]+\)/)) {
+					out = out " " substr(e, RSTART + 5, RLENGTH - 6)
+					e = substr(e, RSTART + RLENGTH)
+				}
+				print out
+			}
+		}' "$h"
+}
+no_junk() {
+	local c
+	c=$(printf '%s\n' "$SCHEME_COUNTERS" | awk -v s="$1" '$1 == s')
+	[ -n "$c" ] && case " $c " in *" junk_left "*) return 1 ;; *) return 0 ;; esac
+	return 1
+}
+# model_family DIR FLAGS: the word notation the model uses for this
+# configuration (zero, frozen or inverted: its *_FAMILY define), asked of
+# the C preprocessor; empty when it cannot tell.
+model_family() {
+	# shellcheck disable=SC2086  # flags are words on purpose
+	{
+		cat "$1/model.pml"
+		printf '#if defined(INVERTED_FAMILY)\n@@family inverted\n#elif defined(ZERO_FAMILY)\n@@family zero\n#elif defined(FROZEN_FAMILY)\n@@family frozen\n#endif\n'
+	} | "$CC" -E -P -x c $2 - 2>/dev/null | sed -n 's/^@@family //p' | head -1
+}
 
 # Configurations:
 #   name ; in --quick ; scheme ; expected counterexamples ; spin -D flags ; what it is
@@ -116,8 +168,10 @@ EOF
 )
 # Schemes of RS_SCHEMES deliberately not modelled: "name;reason" lines.
 EXCLUDED=""
-# Model configurations that are not entries of the table.
+# Model configurations that are not entries of the table, and their
+# counter class (kernel-port is frozen-bit as the kernel patch writes it).
 EXTRA_SCHEMES="kernel-port"
+EXTRA_CLASSES="kernel-port=RS_C_FROZEN"
 
 QUICK=0
 KEEP=0
@@ -170,6 +224,11 @@ done
 TABLE=$(sed -n '/^#define RS_SCHEMES(X)/,/^[[:space:]]*$/p' "$REFSCHEME_H" |
 	sed -n 's/^[^"]*X([A-Z0-9_]*, *[a-z0-9_]*, *"\([^"]*\)".*/\1/p')
 [ -n "$TABLE" ] || { echo "verify.sh: no scheme names found in $REFSCHEME_H's RS_SCHEMES" >&2; exit 2; }
+SCHEME_COUNTERS=$(scheme_counters "$REFSCHEME_H" $EXTRA_CLASSES)
+for s in $TABLE $EXTRA_SCHEMES; do
+	printf '%s\n' "$SCHEME_COUNTERS" | awk -v s="$s" '$1 == s && NF > 1 { f = 1 } END { exit !f }' ||
+		{ echo "verify.sh: no counter class for scheme '$s' in $REFSCHEME_H's RS_SCHEMES" >&2; exit 2; }
+done
 coverage_bad=0
 coverage=
 for s in $TABLE; do
@@ -223,15 +282,10 @@ say() { printf '%s\n' "$*" >&3; }
 now() { date +%s.%N; }
 json_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\t/ /g')"; }
 
-# trail_words DIR FLAGS SCHEME: SPIN's replay of DIR's trail, condensed to
+# trail_words DIR FLAGS FAMILY: SPIN's replay of DIR's trail, condensed to
 # one line per run of steps of one process, in words.
 trail_words() {
-	local dir=$1 flags=$2 scheme=$3 fam w=4 nr=1
-	case $scheme in
-	cas-loop | assume-one | plain-add) fam=zero ;;
-	inverted-bit) fam=inverted ;;
-	*) fam=frozen ;;
-	esac
+	local dir=$1 flags=$2 fam=$3 w=4 nr=1
 	case " $flags " in *" -DW="*) w=$(printf '%s\n' "$flags" | sed -n 's/.*-DW=\([0-9]*\).*/\1/p') ;; esac
 	case " $flags " in *" -DNR="*) nr=$(printf '%s\n' "$flags" | sed -n 's/.*-DNR=\([0-9]*\).*/\1/p') ;; esac
 	# shellcheck disable=SC2086  # flags are words on purpose
@@ -432,7 +486,25 @@ while IFS=';' read -r name quick scheme expect flags desc; do
 	done
 
 	props=$PROPS_ALL
-	no_junk "$scheme" && props=${PROPS_ALL/P4 /}
+	junkless=n
+	no_junk "$scheme" && junkless=y
+	[ "$junkless" = y ] && props=${PROPS_ALL/P4 /}
+	# The table's class and the model's word must agree: no junk counter
+	# exactly when the model keeps the zero family.
+	fam=$(model_family "$dir" "$allflags")
+	case $junkless/$fam in
+	y/zero | n/frozen | n/inverted) ;;
+	*/)
+		say "   [FAIL] the model defines no word family (ZERO_/FROZEN_/INVERTED_FAMILY) for $scheme"
+		checks_bad=$((checks_bad + 1))
+		fam=frozen
+		;;
+	*)
+		say "   [FAIL] $scheme: refscheme.h's counter class ($(printf '%s\n' "$SCHEME_COUNTERS" |
+			awk -v s="$scheme" '$1 == s { $1 = ""; print substr($0, 2) }')) and the model's $fam family disagree on junk"
+		checks_bad=$((checks_bad + 1))
+		;;
+	esac
 	for p in $props; do
 		outcome=proven
 		case " $violated " in *" $p "*) outcome=counterexample ;; esac
@@ -457,7 +529,7 @@ while IFS=';' read -r name quick scheme expect flags desc; do
 			[ "$name" = "$SHOW" ] && want_trail=1
 			if [ "$want_trail" = 1 ]; then
 				if find_trail "$dir" "$allflags" "$p"; then
-					trail=$(trail_words "$dir" "$allflags" "$scheme")
+					trail=$(trail_words "$dir" "$allflags" "$fam")
 					cex_depth=$(printf '%s\n' "$trail" | sed -n 's/^(\([0-9]*\) steps)$/\1/p' | tail -1)
 					if [ "$name" = "$SHOW" ]; then
 						say "---- SPIN's replay of $name's $p trail (spin -t -p -g) ----"
