@@ -50,24 +50,60 @@ Commands:
 EOF
 }
 
+# FOLIO_LAB_APT, FOLIO_LAB_DPKG_QUERY: the package tools (tests/setup-quiet.sh
+# puts fakes there; with FOLIO_LAB_APT set, set-up does not insist on root).
+APT=${FOLIO_LAB_APT:-apt-get}
+DPKG_QUERY=${FOLIO_LAB_DPKG_QUERY:-dpkg-query}
+
 missing_deps() {
 	local p
 	for p in "${DEPS[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		# shellcheck disable=SC2016  # dpkg-query's format, not ours
+		"$DPKG_QUERY" -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			printf '%s\n' "$p"
 	done
 }
 
+# setup_step LOG WHAT CMD...: one line before, one after ("done in N s");
+# the command's output goes to LOG only. On failure: LOG's tail, its path,
+# exit 2.
+setup_step() {
+	local slog=$1 what=$2 t0 rc=0
+	shift 2
+	log "$what (log: $slog)"
+	t0=$(date +%s)
+	printf '\n==== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$slog"
+	"$@" </dev/null >>"$slog" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		printf '%s\n' "---- the last lines of $slog ----" >&2
+		tail -n 25 "$slog" >&2
+		printf '%s\n' "----" >&2
+		die "set-up failed: '$*' exited $rc (full log: $slog)"
+	fi
+	log "... done in $(($(date +%s) - t0)) s"
+}
+
 cmd_setup() {
-	local missing
+	local missing n slog list
 	missing=$(missing_deps)
 	[ -z "$missing" ] && return 0
-	log "installing Debian packages: $(echo $missing)"
-	[ "$(id -u)" = 0 ] || die "need root to apt-get install: $(echo $missing)"
+	n=$(printf '%s\n' "$missing" | wc -l)
+	list=$(printf '%s\n' "$missing" | paste -sd' ')
+	[ -n "${FOLIO_LAB_APT:-}" ] || [ "$(id -u)" = 0 ] ||
+		die "need root to install $n Debian packages: $list"
+	slog=$FOLIO_LAB_CACHE/setup.log
+	mkdir -p "$FOLIO_LAB_CACHE" 2>/dev/null && : >>"$slog" 2>/dev/null ||
+		slog=${TMPDIR:-/tmp}/folio-lab-setup.log
+	: >"$slog"
+	log "first-run set-up: $n Debian packages missing: $list"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
+	setup_step "$slog" "updating the package lists" "$APT" update
 	# shellcheck disable=SC2086
-	apt-get install -y -qq $missing >&2
+	setup_step "$slog" "installing $n Debian packages" \
+		"$APT" install -y -o Dpkg::Use-Pty=0 $missing
+	missing=$(missing_deps)
+	[ -z "$missing" ] ||
+		die "set-up: still not installed after $APT: $(printf '%s\n' "$missing" | paste -sd' ') (log: $slog)"
 }
 
 cmd_build() {
