@@ -135,7 +135,7 @@ inverted-bit-2g;y;inverted-bit;P5;;0 = frozen, live = LIVE|count; its put goes t
 kernel-port-2g;y;kernel-port;P5;;page_ref.h of kernels/frozen-bit-6.12.patch as written (HVO early exit included)
 kernel-port-cas-put-2g;y;kernel-port;-;-DKERNEL_CAS_PUT;the same with frozen-bit-cas-put-6.12.patch on top (patched-cas-put)
 mut-no-guard-2g;y;frozen-bit;P4+P1,P2,P3,P5;-DMUT_NO_GUARD;mutation: no reset at the junk limit
-mut-set-zero-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (seeds/003)
+mut-set-zero-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_SET_ZERO;mutation: freed page set to plain 0 (the set_page_count(0) hazard of the v1 review)
 mut-or-free-2g;y;frozen-bit;P2+P1,P3,P4,P5;-DMUT_OR_FREE;mutation: atomic_or(FROZEN) on the final put
 mut-freeze-read-store-2g;y;frozen-bit;P3+P1,P2,P4,P5;-DMUT_FREEZE_READ_STORE;mutation: freeze as read + store, not cmpxchg
 cas-loop-3g;n;cas-loop;-;-DGETTERS=3;3 getters + allocator
@@ -361,7 +361,7 @@ trail_words() {
 			}
 			if (n > 0) printf "%d. %s\n", ++k, line
 			if (stale != "")
-				printf "In the terms of the v4 report (DESIGN.md section 1): T1 = %s dropped its life-%s reference to 0 and was delayed before its cmpxchg 0 -> FROZEN (inverted-bit: LIVE|0 -> 0); T2 = %s won the cmpxchg and freed life %s; T3 = allocator reallocated the page (life %s) and dropped it to 0; T1'"'"'s old cmpxchg won and T1 freed a page it holds no reference to.\n", who(stale), olife, (t2 == "" ? "?" : who(t2)), olife, slife
+				printf "In the terms of the v4 report (LKML 2026-06-20, lkml.iu.edu 2606.2/07523): T1 = %s dropped its life-%s reference to 0 and was delayed before its cmpxchg 0 -> FROZEN (inverted-bit: LIVE|0 -> 0); T2 = %s won the cmpxchg and freed life %s; T3 = allocator reallocated the page (life %s) and dropped it to 0; T1'"'"'s old cmpxchg won and T1 freed a page it holds no reference to.\n", who(stale), olife, (t2 == "" ? "?" : who(t2)), olife, slife
 			printf "(%s steps)\n", steps == "" ? "?" : steps
 		}'
 }
