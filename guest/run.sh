@@ -29,7 +29,10 @@ usage: guest/run.sh --kernel LABEL[=TREE] [--kernel ...] --out DIR
                     [--smp N] [--nodes N] [--mem MB] [--timeout S]
                     [--accel auto|tcg|kvm] [--flavour normal|debug-vm]
                     [--add FILE]... [--script FILE] [--no-module] [--bare]
+                    [--pin|--no-pin] [--placement P] [--hugepages]
                     [-- ARGS...]
+       guest/run.sh --plan [--host-topology T] --smp N|host [--nodes M]
+                    [--placement P] [--mem MB] [--hugepages]
 
 Boots each kernel under QEMU (default 2 NUMA nodes x 2 vCPUs, 2048 MB) with a
 busybox initramfs holding the static harness (/lab/bin/folio-lab), the module
@@ -46,6 +49,25 @@ raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
   --accel A            auto (default: KVM only if a real test boot works), tcg, kvm
   --timeout S          per guest, seconds (default 900)
   --no-module          do not build or load folio_lab.ko
+  --pin                pin each vCPU thread 1:1 to a host PU (default under KVM;
+                       opt-in under TCG, which then runs one thread per vCPU):
+                       placement P (compact, scatter, node:N, nosmt, pus:LIST;
+                       default compact) over this machine's hwloc topology
+                       chooses the PUs, the guest's sockets, cores, threads and
+                       NUMA nodes mirror them, each guest node's memory bound
+                       to its host node (preallocated; --hugepages: hugetlbfs).
+                       --smp host takes every PU P allows; --nodes defaults to
+                       the host nodes they span. Pins go in through QMP while
+                       the guest is paused, are read back from /proc (a
+                       mismatch fails the run) and land in meta.json
+                       (kernels.LABEL.vcpu_pins). QEMU's other threads are kept
+                       off the pinned PUs when any are left.
+  --no-pin             floating vCPUs, the emulated topology of --smp/--nodes
+  --plan               print the pinned guest's plan (one JSON line per vCPU,
+                       one with the QEMU arguments) and boot nothing; with
+                       --host-topology T (an hwloc XML file or a synthetic
+                       description such as "pack:2 numa:2 core:16 pu:2") for
+                       another machine than this one
   --bare               busybox only: no harness, no module, no merge
   --initramfs-only     build each kernel's initramfs and stop: DIR/bzImage-LABEL
                        and DIR/initrd-LABEL.img, for `./run.sh lava-job` or a
@@ -74,12 +96,24 @@ no_module=0
 bare=0
 initramfs_only=0
 suite_args=()
+pin=auto
+placement=compact
+hugepages=0
+plan_only=0
+host_topology=""
+nodes_given=0
 need() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) need "$1" $#; kernels+=("$2"); shift 2 ;;
 	--smp) need "$1" $#; smp=$2; shift 2 ;;
-	--nodes) need "$1" $#; nodes=$2; shift 2 ;;
+	--nodes) need "$1" $#; nodes=$2; nodes_given=1; shift 2 ;;
+	--pin) pin=on; shift ;;
+	--no-pin) pin=off; shift ;;
+	--placement) need "$1" $#; placement=$2; shift 2 ;;
+	--hugepages) hugepages=1; shift ;;
+	--plan) plan_only=1; shift ;;
+	--host-topology) need "$1" $#; host_topology=$2; shift 2 ;;
 	--mem) need "$1" $#; mem=$2; shift 2 ;;
 	--timeout) need "$1" $#; timeout_s=$2; shift 2 ;;
 	--accel) need "$1" $#; accel=$2; shift 2 ;;
@@ -97,15 +131,63 @@ while [ $# -gt 0 ]; do
 done
 
 posint() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, got '$2'"; }
-posint --smp "$smp"
+[ "$smp" = host ] || posint --smp "$smp"
 posint --nodes "$nodes"
 posint --mem "$mem"
 posint --timeout "$timeout_s"
+[ "$mem" -ge 256 ] || die "--mem $mem is too small (256 MB at least)"
+
+# The pinned guest's plan: folio-lab-vmplan (guest/vmplan.c) over an hwloc
+# topology, this machine's unless --host-topology. vmplan_args: its options.
+VMPLAN=$BUILD_DIR/folio-lab-vmplan
+vmplan_args() {
+	VMPLAN_ARGS=(--smp "$smp" --placement "$placement" --mem "$mem")
+	[ "$nodes_given" = 0 ] || VMPLAN_ARGS+=(--nodes "$nodes")
+	[ "$hugepages" = 0 ] || VMPLAN_ARGS+=(--hugepages)
+	[ -z "$host_topology" ] || VMPLAN_ARGS+=(--host-topology "$host_topology")
+}
+if [ "$plan_only" = 1 ]; then
+	[ -x "$VMPLAN" ] || die "$VMPLAN missing: run ./run.sh build first"
+	vmplan_args
+	exec "$VMPLAN" "${VMPLAN_ARGS[@]}"
+fi
+[ -z "$host_topology" ] || die "--host-topology is for --plan; a guest is pinned on this machine"
 [ ${#kernels[@]} -gt 0 ] || { usage >&2; die "no --kernel given"; }
 [ -n "$out" ] || die "--out DIR is required"
-[ $((smp % nodes)) = 0 ] || die "--smp $smp does not divide into --nodes $nodes"
-[ $((mem % nodes)) = 0 ] || die "--mem $mem does not divide into --nodes $nodes"
-[ "$mem" -ge 256 ] || die "--mem $mem is too small (256 MB at least)"
+# Unpinned guests get the emulated shape of --smp and --nodes.
+check_unpinned() {
+	[ "$smp" != host ] || die "--smp host needs pinned vCPUs (--pin)"
+	[ $((smp % nodes)) = 0 ] || die "--smp $smp does not divide into --nodes $nodes"
+	[ $((mem % nodes)) = 0 ] || die "--mem $mem does not divide into --nodes $nodes"
+}
+[ "$pin" != off ] || check_unpinned
+[ "$pin" != on ] || [ "$initramfs_only" = 0 ] || die "--pin and --initramfs-only do not go together"
+if [ "$pin" = on ]; then
+	command -v python3 >/dev/null || die "--pin needs python3 (QMP client guest/qmp.py)"
+fi
+# Plan now, before any kernel is built: PLAN_TEXT, or PLAN_REFUSED (why).
+PLAN_TEXT=""
+PLAN_REFUSED=""
+if [ "$pin" != off ] && [ "$initramfs_only" = 0 ]; then
+	vmplan_args
+	if [ ! -x "$VMPLAN" ]; then
+		PLAN_REFUSED="$VMPLAN missing: run ./run.sh build first"
+	elif ! PLAN_TEXT=$("$VMPLAN" "${VMPLAN_ARGS[@]}" 2>"${TMPDIR:-/tmp}/.folio-lab-vmplan.$$"); then
+		PLAN_REFUSED=$(cat "${TMPDIR:-/tmp}/.folio-lab-vmplan.$$")
+		PLAN_TEXT=""
+	fi
+	rm -f "${TMPDIR:-/tmp}/.folio-lab-vmplan.$$"
+	if [ "$pin" = on ] && [ -n "$PLAN_REFUSED" ]; then
+		printf 'guest/run.sh: --pin: no plan for --smp %s%s --placement %s on this machine:\n%s\n' \
+			"$smp" "$([ "$nodes_given" = 0 ] || echo " --nodes $nodes")" "$placement" \
+			"$PLAN_REFUSED" >&2
+		exit 2
+	fi
+fi
+# Under TCG (explicit), auto means unpinned: check that shape now.
+if [ "$pin" = auto ] && [ "$accel" = tcg ]; then
+	check_unpinned
+fi
 case "$accel" in auto | tcg | kvm) ;; *) die "--accel wants auto, tcg or kvm, got '$accel'" ;; esac
 command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86)"
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
@@ -212,18 +294,33 @@ make_initramfs() {
 }
 
 # qemu_cmd LABEL BZIMAGE INITRD CONSOLE RESULTS ACCEL APPEND -> QEMU_ARGS
+# A pinned guest (PINNED=1; not the KVM probe) gets the plan's topology and
+# memory, starts paused (-S) with a QMP socket and writes its pid.
+PINNED=0
 qemu_cmd() {
 	local accel=$6 n per_node cpus_per_node first
 	QEMU_ARGS=(-nodefaults -display none -monitor none -no-reboot
-		-machine pc -m "$mem"
-		-smp "$smp,sockets=$nodes,cores=$((smp / nodes)),threads=1"
+		-machine pc
 		-kernel "$2" -initrd "$3" -append "$7"
 		-serial "file:$4" -serial "file:$5")
 	if [ "$accel" = kvm ]; then
 		QEMU_ARGS+=(-accel kvm -cpu host)
+	elif [ "$PINNED" = 1 ] && [ "$1" != probe ]; then
+		# Intel's CPUID leaf 0x1f tells the guest about dies (a guest node
+		# inside a socket is one, with its own L3); TCG's AMD default does
+		# not, and the guest then warns of an LLC spanning nodes.
+		QEMU_ARGS+=(-accel tcg,thread=multi -cpu max,vendor=GenuineIntel)
 	else
 		QEMU_ARGS+=(-accel tcg,thread=multi -cpu max)
 	fi
+	if [ "$PINNED" = 1 ] && [ "$1" != probe ]; then
+		local plan_args
+		mapfile -t plan_args < <(jq -r 'select(.qemu) | .qemu[]' <<<"$PLAN_TEXT")
+		QEMU_ARGS+=("${plan_args[@]}" -S -pidfile "$WORK/qemu-$1.pid"
+			-qmp "unix:$WORK/qmp-$1.sock,server=on,wait=off")
+		return 0
+	fi
+	QEMU_ARGS+=(-m "$mem" -smp "$smp,sockets=$nodes,cores=$((smp / nodes)),threads=1")
 	per_node=$((mem / nodes))
 	cpus_per_node=$((smp / nodes))
 	for ((n = 0; n < nodes; n++)); do
@@ -348,12 +445,30 @@ run_one() {
 
 	qemu_cmd "$label" "$tree/arch/x86/boot/bzImage" "$img" "$console" "$results" "$acc" \
 		"console=ttyS0 oops=panic panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
-	log "booting $label ($acc, $smp vCPUs, $nodes nodes, $mem MB, timeout ${timeout_s}s)..."
+	if [ "$PINNED" = 1 ]; then
+		log "booting $label ($acc, $(jq -r 'select(.qemu) | "\(.sockets * .cores * .threads) vCPUs pinned (\(.placement)): \(.sockets) sockets x \(.dies) dies x \(.cores / .dies) cores x \(.threads) threads, \(.nodes) nodes"' <<<"$PLAN_TEXT"), $mem MB, timeout ${timeout_s}s)..."
+	else
+		log "booting $label ($acc, $smp vCPUs, $nodes nodes, $mem MB, timeout ${timeout_s}s)..."
+	fi
 	start=$(date +%s)
 	: >"$console"
+	rm -f "$WORK/qemu-$label.pid" "$WORK/qmp-$label.sock" "$WORK/pins-$label.json"
 	timeout --foreground -k 10 "$timeout_s" "$QEMU" "${QEMU_ARGS[@]}" </dev/null \
 		>"$WORK/qemu-$label.out" 2>&1 &
 	QEMU_PID=$!
+	# Pinned: QEMU waits paused (-S) until every vCPU thread is pinned and
+	# read back; only then does guest/qmp.py let it run (cont).
+	if [ "$PINNED" = 1 ]; then
+		local pin_s
+		pin_s=$(date +%s)
+		if ! python3 "$HERE/qmp.py" --socket "$WORK/qmp-$label.sock" \
+			--pidfile "$WORK/qemu-$label.pid" --plan <(printf '%s\n' "$PLAN_TEXT") \
+			--out "$WORK/pins-$label.json" --timeout 60; then
+			stop_qemu
+			die "pinning the vCPUs of $label failed (above); QEMU said: $(head -c 600 "$WORK/qemu-$label.out" | tr '\n' ' ')"
+		fi
+		log "$label: vCPUs pinned in $(($(date +%s) - pin_s))s: $(jq -c '[.vcpu_pins[] | "\(.vcpu)->\(.affinity | map(tostring) | join(","))"] | join(" ")' "$WORK/pins-$label.json")"
+	fi
 	# Watch the console: an oops or a panic ends the guest now, not at the
 	# timeout (the kernel's own panic=-1 reboot usually beats this).
 	local fatal=""
@@ -418,13 +533,52 @@ $bad
 		trap on_signal INT TERM
 		[ "$pending" = 0 ] || on_signal
 	fi
+	[ "$PINNED" = 0 ] || record_pins "$label"
 	log "$label: finished in ${boot_s}s (init up at ${up:-?} guest uptime); results: $n records"
+}
+
+# record_pins LABEL: DIR/meta.json's kernels.LABEL gains vcpu_pins (what
+# guest/qmp.py read back), vcpu_plan (the guest's shape and QEMU arguments)
+# and qemu_threads (where QEMU's other threads went), under the lock the
+# harness takes for meta.json (created if --bare left none).
+record_pins() {
+	local label=$1 meta="$out/meta.json" tmp
+	tmp=$(mktemp "$out/.meta.json.XXXXXX")
+	(
+		flock 9
+		[ -f "$meta" ] || echo '{"schema": 1, "kernels": {}}' >"$meta"
+		jq --arg l "$label" --slurpfile p "$WORK/pins-$label.json" \
+			--argjson plan "$(jq -c 'select(.qemu)' <<<"$PLAN_TEXT")" '
+			.kernels[$l] = ((.kernels[$l] // {}) + {vcpu_pins: $p[0].vcpu_pins,
+				qemu_threads: $p[0].qemu_threads, vcpu_plan: $plan})' "$meta" >"$tmp" &&
+			mv "$tmp" "$meta"
+	) 9>"$out/.meta.lock" || {
+		rm -f "$tmp"
+		die "cannot record the vCPU pins of $label in $meta"
+	}
 }
 
 if [ "$initramfs_only" = 1 ]; then
 	accel=none
 elif [ "$accel" = auto ]; then
 	accel=$(probe_kvm "${trees[0]}/arch/x86/boot/bzImage")
+fi
+# --pin, or KVM by default; a default pin that cannot be planned leaves the
+# vCPUs floating, loudly.
+if [ "$pin" = on ]; then
+	PINNED=1
+elif [ "$pin" = auto ] && [ "$accel" = kvm ]; then
+	if [ -n "$PLAN_REFUSED" ]; then
+		log "WARNING: KVM guest NOT pinned (no plan: $PLAN_REFUSED); --no-pin to silence, --pin to insist"
+		check_unpinned
+	elif ! command -v python3 >/dev/null; then
+		log "WARNING: KVM guest NOT pinned (python3 missing)"
+		check_unpinned
+	else
+		PINNED=1
+	fi
+elif [ "$initramfs_only" = 0 ]; then
+	check_unpinned
 fi
 for i in "${!labels[@]}"; do
 	run_one "${labels[$i]}" "${trees[$i]}" "$accel"
