@@ -2,10 +2,13 @@
 /*
  * atomics: the refcount schemes of refscheme.h on a userspace counter.
  *
- * Every worker loops try_get(get_nr) -> hold -> put(get_nr) on one shared
- * 32-bit word (or on its own word, each on its own cache lines), optionally
- * freezing the word every freeze_every iterations; or, with mix=free-cycle,
- * init + final put (allocation and free decision) on its own word. This
+ * Every worker loops on one shared 32-bit word (target=shared) or on its
+ * own (per-worker, each on its own cache lines), doing what mix says, with
+ * the module's names and meanings (refparams.h): tryget-put is
+ * try_get(get_nr) -> hold -> put(get_nr); get-put the same with an
+ * unconditional add for the get; freezer tryget-put plus one freeze at
+ * base_refs every freeze_every iterations; free-cycle init + final put
+ * (allocation and free decision) on the worker's own word. This
  * isolates the cost of the atomic protocol itself from everything else the
  * kernel does. The variants, their order and the counters all come from
  * RS_SCHEMES()/RS_STATS(): a scheme added there runs here unchanged.
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "folio-lab/refscheme-user.h"
+#include "refparams.h"
 #include "workload.h"
 
 /*
@@ -36,21 +40,15 @@ static const char *const atomics_variants[] = {RS_SCHEMES(ATOMICS_VARIANT) NULL}
 _Static_assert(sizeof(atomics_variants) / sizeof(atomics_variants[0]) == RS_NR_SCHEMES + 1,
 	       "one variant per scheme");
 
-static const struct fl_param_doc atomics_params[] = {
-    {"counter", "shared", "shared: one word for all workers; per-worker: one word each"},
-    {"mix", "get-put",
-     "get-put: try_get then put; free-cycle: init the word to one reference (allocation) "
-     "and put it (the free decision: each scheme's final put, e.g. frozen-bit's extra "
-     "cmpxchg 0 -> FROZEN); needs counter=per-worker"},
-    {"hold", "0", "cpu_relax loops between a successful get and its put"},
-    {"freeze_every", "0",
-     "one freeze attempt at the base count every N iterations, then hold and unfreeze "
-     "(0 = never; plain-add takes no freezes)"},
-    {"get_nr", "1", "references per get and put (1024 mimics a GUP pin)"},
-    {"base", "1",
-     "base references held on the word (0 = the word is frozen/free, so every get fails "
-     "except plain-add's)"},
-    {NULL, NULL, NULL},
+/*
+ * The module's names, values and limits (refparams.h), so a mix, a target
+ * or a base_refs means one thing in both. atomics alone takes
+ * base_refs=0 (a free word), and plain-add takes no freezes (it has no
+ * frozen state) where the module refuses mix=freezer for it.
+ */
+static const struct fl_param atomics_params[] = {
+    FL_REF_PARAM_MIX,	 FL_REF_PARAM_TARGET,	    FL_REF_PARAM_HOLD, FL_REF_PARAM_FREEZE_EVERY,
+    FL_REF_PARAM_GET_NR, FL_REF_PARAM_BASE_REFS(0), FL_PARAMS_END,
 };
 
 /* One word per pair of cache lines so per-worker words never share a line. */
@@ -60,7 +58,7 @@ struct atomics_word {
 
 struct atomics_shared {
 	bool per_worker;
-	bool free_cycle;
+	unsigned int mix; /* enum folio_lab_mix */
 	uint64_t hold;
 	uint64_t freeze_every;
 	int get_nr;
@@ -69,60 +67,26 @@ struct atomics_shared {
 	struct atomics_word words[]; /* [0] shared, [1 + id] per worker */
 };
 
-static bool parse_u64_max(const struct fl_ctx *ctx, const char *key, uint64_t def, uint64_t min,
-			  uint64_t max, uint64_t *out)
+static int atomics_check(const struct fl_ctx *ctx)
 {
-	const char *s = fl_param_str(ctx, key);
-
-	*out = def;
-	if (s && !fl_param_u64(ctx, key, out))
-		return false;
-	if (*out < min || *out > max) {
-		fprintf(stderr, "atomics: --opt %s=%llu out of range [%llu, %llu]\n", key,
-			(unsigned long long)*out, (unsigned long long)min, (unsigned long long)max);
-		return false;
-	}
-	return true;
+	/*
+	 * The limits (refparams.h) keep base_refs + nworkers * get_nr far
+	 * below bit 31, so a live count can never look frozen.
+	 */
+	return fl_ref_params_check(ctx, "atomics");
 }
 
 static int atomics_setup(struct fl_ctx *ctx)
 {
-	const char *counter = fl_param_str(ctx, "counter");
-	const char *mix = fl_param_str(ctx, "mix");
-	uint64_t hold, freeze_every, get_nr, base;
 	struct atomics_shared *sh;
 	size_t size;
 	enum rs_scheme s = (enum rs_scheme)ctx->variant_index;
+	uint64_t base = fl_param_u64(ctx, "base_refs");
 
 	if (ctx->variant_index < 0 || ctx->variant_index >= RS_NR_SCHEMES) {
 		fprintf(stderr, "atomics: unknown variant '%s'\n", ctx->variant);
 		return -1;
 	}
-	if (counter && strcmp(counter, "shared") != 0 && strcmp(counter, "per-worker") != 0) {
-		fprintf(stderr, "atomics: --opt counter=%s: expected shared or per-worker\n",
-			counter);
-		return -1;
-	}
-	if (mix && strcmp(mix, "get-put") != 0 && strcmp(mix, "free-cycle") != 0) {
-		fprintf(stderr, "atomics: --opt mix=%s: expected get-put or free-cycle\n", mix);
-		return -1;
-	}
-	/* Allocation is a blind store: two workers cycling one word would race. */
-	if (mix && strcmp(mix, "free-cycle") == 0 &&
-	    !(counter && strcmp(counter, "per-worker") == 0)) {
-		fprintf(stderr, "atomics: --opt mix=free-cycle needs --opt counter=per-worker\n");
-		return -1;
-	}
-	/*
-	 * Bounds keep base + nworkers * get_nr far below bit 31, so a live
-	 * count can never look frozen.
-	 */
-	if (!parse_u64_max(ctx, "hold", 0, 0, 1u << 30, &hold) ||
-	    !parse_u64_max(ctx, "freeze_every", 0, 0, UINT64_MAX, &freeze_every) ||
-	    !parse_u64_max(ctx, "get_nr", 1, 1, 1u << 16, &get_nr) ||
-	    !parse_u64_max(ctx, "base", 1, 0, 1u << 20, &base))
-		return -1;
-
 	size = sizeof(*sh) + (ctx->nworkers + 1) * sizeof(struct atomics_word);
 	sh = fl_shared_alloc(size);
 	if (!sh) {
@@ -130,11 +94,13 @@ static int atomics_setup(struct fl_ctx *ctx)
 		return -1;
 	}
 	sh->size = size;
-	sh->per_worker = counter && strcmp(counter, "per-worker") == 0;
-	sh->free_cycle = mix && strcmp(mix, "free-cycle") == 0;
-	sh->hold = hold;
-	sh->freeze_every = s == RS_PLAIN_ADD ? 0 : freeze_every;
-	sh->get_nr = (int)get_nr;
+	sh->per_worker = fl_param_enum(ctx, "target") == FOLIO_LAB_TARGET_PER_WORKER;
+	sh->mix = fl_param_enum(ctx, "mix");
+	sh->hold = fl_param_u64(ctx, "hold");
+	sh->freeze_every = sh->mix == FOLIO_LAB_MIX_FREEZER && s != RS_PLAIN_ADD
+			       ? fl_param_u64(ctx, "freeze_every")
+			       : 0;
+	sh->get_nr = (int)fl_param_u64(ctx, "get_nr");
 	sh->base = (int)base;
 	for (unsigned int i = 0; i <= ctx->nworkers; i++) {
 		if (base) /* the scheme's live word: inverted-bit stores RS_LIVE | base */
@@ -188,7 +154,8 @@ static inline __attribute__((always_inline)) void atomics_loop(const enum rs_sch
 	const int base = sh->base;
 	const uint64_t hold = sh->hold;
 	const uint64_t freeze_every = sh->freeze_every;
-	const bool free_cycle = sh->free_cycle;
+	const bool free_cycle = sh->mix == FOLIO_LAB_MIX_FREE_CYCLE;
+	const bool unconditional = sh->mix == FOLIO_LAB_MIX_GET_PUT;
 	uint64_t ops = atomic_load_explicit(&slot->ops, memory_order_relaxed);
 	uint64_t until_freeze = freeze_every;
 	struct rs_stats st = {0};
@@ -202,7 +169,13 @@ static inline __attribute__((always_inline)) void atomics_loop(const enum rs_sch
 				ops++;
 				continue;
 			}
-			if (rs_try_get(s, v, nr, &st)) {
+			if (unconditional) {
+				/* As the module's get-put: an add that cannot fail. */
+				rs_add(v, nr);
+				st.get_ok++;
+				spin(hold);
+				rs_put(s, v, nr, &st);
+			} else if (rs_try_get(s, v, nr, &st)) {
 				spin(hold);
 				rs_put(s, v, nr, &st);
 			}
@@ -247,6 +220,7 @@ const struct fl_workload fl_workload_atomics = {
     .variants = atomics_variants,
     .params = atomics_params,
     .counters = atomics_counters,
+    .check = atomics_check,
     .setup = atomics_setup,
     .testcase = atomics_testcase,
     .teardown = atomics_teardown,

@@ -27,15 +27,26 @@ static const char *const fault_variants[] = {"default", NULL};
 static const char *const fault_counters[] = {
     [C_MAPS] = "maps", [C_MINFLT] = "minflt", [C_NR] = NULL};
 
-static const struct fl_param_doc fault_params[] = {
-    {"pages", "64", "pages mapped, faulted and unmapped per cycle"},
-    {"thp", "never",
-     "never: madvise(MADV_NOHUGEPAGE), every page takes the order-0 path; madvise: "
-     "madvise(MADV_HUGEPAGE)"},
-    {"populate", "touch",
-     "touch: write one byte per page (a write fault each); populate: prefault with "
-     "MADV_POPULATE_WRITE (MAP_POPULATE on kernels before 5.14)"},
-    {NULL, NULL, NULL},
+enum { THP_NEVER, THP_MADVISE };
+static const struct fl_enum_value fault_thp[] = {
+    [THP_NEVER] = {"never", "madvise(MADV_NOHUGEPAGE): every page takes the order-0 path"},
+    [THP_MADVISE] = {"madvise", "madvise(MADV_HUGEPAGE)"},
+    {NULL, NULL},
+};
+
+enum { POP_TOUCH, POP_POPULATE };
+static const struct fl_enum_value fault_populate[] = {
+    [POP_TOUCH] = {"touch", "write one byte per page (a write fault each)"},
+    [POP_POPULATE] = {"populate",
+		      "prefault with MADV_POPULATE_WRITE (MAP_POPULATE on kernels before 5.14)"},
+    {NULL, NULL},
+};
+
+static const struct fl_param fault_params[] = {
+    FL_U64("pages", 64, 1, 1u << 20, "pages mapped, faulted and unmapped per cycle"),
+    FL_ENUM("thp", "never", fault_thp, "transparent huge pages on the mapping"),
+    FL_ENUM("populate", "touch", fault_populate, "how the pages are faulted in"),
+    FL_PARAMS_END,
 };
 
 struct fault_shared {
@@ -52,27 +63,10 @@ struct fault_worker {
 
 static int fault_setup(struct fl_ctx *ctx)
 {
-	const char *thp = fl_param_str(ctx, "thp");
-	const char *populate = fl_param_str(ctx, "populate");
 	struct fault_shared *sh;
-	uint64_t pages = 64;
+	uint64_t pages = fl_param_u64(ctx, "pages");
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (fl_param_str(ctx, "pages") && !fl_param_u64(ctx, "pages", &pages))
-		return -1;
-	if (pages < 1 || pages > (1u << 20)) {
-		fprintf(stderr, "fault: --opt pages=%llu out of range [1, %u]\n",
-			(unsigned long long)pages, 1u << 20);
-		return -1;
-	}
-	if (thp && strcmp(thp, "never") != 0 && strcmp(thp, "madvise") != 0) {
-		fprintf(stderr, "fault: --opt thp=%s: expected never or madvise\n", thp);
-		return -1;
-	}
-	if (populate && strcmp(populate, "touch") != 0 && strcmp(populate, "populate") != 0) {
-		fprintf(stderr, "fault: --opt populate=%s: expected touch or populate\n", populate);
-		return -1;
-	}
 	sh = fl_shared_alloc(sizeof(*sh));
 	if (!sh) {
 		fprintf(stderr, "fault: cannot allocate shared memory\n");
@@ -81,8 +75,8 @@ static int fault_setup(struct fl_ctx *ctx)
 	sh->page = page > 0 ? (size_t)page : 4096;
 	sh->pages = pages;
 	sh->len = (size_t)pages * sh->page;
-	sh->huge = thp && strcmp(thp, "madvise") == 0;
-	sh->populate = populate && strcmp(populate, "populate") == 0;
+	sh->huge = fl_param_enum(ctx, "thp") == THP_MADVISE;
+	sh->populate = fl_param_enum(ctx, "populate") == POP_POPULATE;
 	ctx->priv = sh;
 	return 0;
 }

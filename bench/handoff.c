@@ -26,9 +26,10 @@
 static const char *const handoff_variants[] = {"pingpong", NULL};
 static const char *const handoff_counters[] = {"round_trips", "pairs", NULL};
 
-static const struct fl_param_doc handoff_params[] = {
-    {"max_pairs", "64", "at most this many ordered PU pairs (each runs --warmup + --duration)"},
-    {NULL, NULL, NULL},
+static const struct fl_param handoff_params[] = {
+    FL_U64("max_pairs", 64, 1, 1u << 20,
+	   "at most this many ordered PU pairs (each runs --warmup + --duration)"),
+    FL_PARAMS_END,
 };
 
 /* The bounced line and the control words live on separate cache lines. */
@@ -296,19 +297,12 @@ static void print_matrix(const int *pus, int n, const double *lat)
 
 static int handoff_run(struct fl_ctx *ctx)
 {
-	uint64_t max_pairs = 64, total_rt = 0, total_ns = 0;
+	uint64_t max_pairs = fl_param_u64(ctx, "max_pairs"), total_rt = 0, total_ns = 0;
 	int *pus = NULL, n = 0, npairs = 0, ret = -1;
 	double *lat = NULL, *sorted = NULL, median;
 	uint64_t *pu_ops = NULL;
 	struct json_object *rec, *arr;
 
-	if (fl_param_str(ctx, "max_pairs") && !fl_param_u64(ctx, "max_pairs", &max_pairs))
-		return -1;
-	if (max_pairs < 1 || max_pairs > 1u << 20) {
-		fprintf(stderr, "handoff: --opt max_pairs=%llu out of range [1, %u]\n",
-			(unsigned long long)max_pairs, 1u << 20);
-		return -1;
-	}
 	pus = calloc(ctx->nworkers ? ctx->nworkers : 1, sizeof(*pus));
 	if (!pus)
 		goto oom;

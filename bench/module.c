@@ -25,6 +25,7 @@
 
 #include "folio-lab/refscheme-user.h"
 #include "folio-lab/uapi.h"
+#include "refparams.h"
 #include "workload.h"
 
 #define MODULE_VARIANT(ID, id, name, counters, summary) [FOLIO_LAB_VARIANT_##ID] = name,
@@ -34,37 +35,26 @@ static const char *const module_variants[FOLIO_LAB_NR_VARIANTS + 1] = {
 #undef MODULE_VARIANT
 _Static_assert(FOLIO_LAB_NR_VARIANTS == RS_NR_SCHEMES + 1, "uapi variants: kernel + RS_SCHEMES");
 
-static const char *const mix_names[] = {
-    [FOLIO_LAB_MIX_TRYGET_PUT] = "tryget-put",
-    [FOLIO_LAB_MIX_GET_PUT] = "get-put",
-    [FOLIO_LAB_MIX_FREEZER] = "freezer",
-    [FOLIO_LAB_MIX_FREE_CYCLE] = "free-cycle",
-};
-
-static const char *const target_names[] = {
-    [FOLIO_LAB_TARGET_SHARED] = "shared",
-    [FOLIO_LAB_TARGET_PER_WORKER] = "per-worker",
-};
-
 /* counters[i] of a slot is field i of struct rs_stats, as in atomics. */
 #define MODULE_COUNTER(field, name, help) [RS_STAT_##field] = name,
 static const char *const module_counters[RS_NR_STATS + 1] = {RS_STATS(MODULE_COUNTER)};
 #undef MODULE_COUNTER
 _Static_assert(RS_NR_STATS <= FL_MAX_COUNTERS, "rs_stats must fit the harness' counters");
 
-static const struct fl_param_doc module_params[] = {
-    {"mix", "tryget-put",
-     "tryget-put | get-put | freezer | free-cycle (an allocation and its final put, "
-     "needs target=per-worker)"},
-    {"target", "shared", "shared (all workers on folio 0) | per-worker (worker i on folio i)"},
-    {"folios", "auto", "folios to set up: auto = 1 for shared, one per worker for per-worker"},
-    {"order", "0", "folio order, 0..9"},
-    {"node", "-1", "NUMA node of the folios; -1: the harness process's local node"},
-    {"base_refs", "1", "references each folio holds while idle (1..1024)"},
-    {"get_nr", "1", "references per get (1; 1024 is what a GUP pin adds)"},
-    {"freeze_every", "1000", "mix=freezer: one freeze attempt per N iterations per worker"},
-    {"hold", "0", "cpu_relax() loops while holding a reference or a freeze (0..65536)"},
-    {NULL, NULL, NULL},
+/* mix, target, get_nr, freeze_every, hold, base_refs: as in atomics (refparams.h). */
+static const struct fl_param module_params[] = {
+    FL_REF_PARAM_MIX,
+    FL_REF_PARAM_TARGET,
+    FL_U64_AUTO("folios", "auto", 1, FOLIO_LAB_MAX_FOLIOS,
+		"folios to set up: auto = 1 for shared, one per worker for per-worker"),
+    FL_U64("order", 0, 0, FOLIO_LAB_MAX_ORDER, "folio order"),
+    FL_INT("node", FOLIO_LAB_SETUP_NODE_LOCAL, FOLIO_LAB_SETUP_NODE_LOCAL, INT32_MAX,
+	   "NUMA node of the folios; -1: the harness process's local node"),
+    FL_REF_PARAM_BASE_REFS(1),
+    FL_REF_PARAM_GET_NR,
+    FL_REF_PARAM_FREEZE_EVERY,
+    FL_REF_PARAM_HOLD,
+    FL_PARAMS_END,
 };
 
 struct module_state {
@@ -77,37 +67,58 @@ struct module_state {
 	uint32_t hold;
 };
 
-static int lookup(const char *const *names, size_t n, const char *key, const char *val)
+/* The folios a setup makes: folios=auto is 1 shared, or one per worker. */
+static uint32_t module_nfolios(const struct fl_ctx *ctx)
 {
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], val) == 0)
-			return (int)i;
-	fprintf(stderr, "module: unknown %s '%s'\n", key, val);
-	return -1;
+	uint64_t n = fl_param_u64(ctx, "folios");
+
+	if (n)
+		return (uint32_t)n;
+	if (fl_param_enum(ctx, "target") == FOLIO_LAB_TARGET_SHARED)
+		return 1;
+	return ctx->nworkers < FOLIO_LAB_MAX_FOLIOS ? ctx->nworkers : FOLIO_LAB_MAX_FOLIOS;
 }
 
-/* A documented key's value as u32 within [lo, hi]; def when not given. */
-static bool param_u32(const struct fl_ctx *ctx, const char *key, uint64_t def, uint64_t lo,
-		      uint64_t hi, uint32_t *out)
+/*
+ * What the module would refuse (EINVAL/EBUSY) only worker by worker, after
+ * the SETUP: said before anything runs.
+ */
+static int module_check(const struct fl_ctx *ctx)
 {
-	uint64_t v = def;
+	unsigned int mix = fl_param_enum(ctx, "mix");
+	uint32_t nfolios = module_nfolios(ctx);
+	uint64_t order = fl_param_u64(ctx, "order");
 
-	if (fl_param_str(ctx, key) && !fl_param_u64(ctx, key, &v))
-		return false;
-	if (v < lo || v > hi) {
-		fprintf(stderr, "module: %s=%" PRIu64 " out of range %" PRIu64 "..%" PRIu64 "\n",
-			key, v, lo, hi);
-		return false;
+	if (fl_ref_params_check(ctx, "module"))
+		return -1;
+	if (ctx->variant_index == FOLIO_LAB_VARIANT_PLAIN_ADD && mix == FOLIO_LAB_MIX_FREEZER) {
+		fprintf(stderr, "module: plain-add has no liveness check, so mix=freezer would "
+				"corrupt its count; use tryget-put or get-put\n");
+		return -1;
 	}
-	*out = (uint32_t)v;
-	return true;
-}
-
-static const char *param_or(const struct fl_ctx *ctx, const char *key, const char *def)
-{
-	const char *v = fl_param_str(ctx, key);
-
-	return v ? v : def;
+	if (((uint64_t)nfolios << order) > FOLIO_LAB_MAX_SETUP_PAGES) {
+		fprintf(stderr,
+			"module: %u folios of order %" PRIu64 " are %" PRIu64 " pages, over the "
+			"module's limit of %u (FOLIO_LAB_MAX_SETUP_PAGES)\n",
+			nfolios, order, (uint64_t)nfolios << order, FOLIO_LAB_MAX_SETUP_PAGES);
+		return -1;
+	}
+	if (ctx->duration_ns > FOLIO_LAB_MAX_DURATION_NS ||
+	    ctx->warmup_ns > FOLIO_LAB_MAX_DURATION_NS) {
+		fprintf(stderr,
+			"module: --duration and --warmup are each at most %llu s in the module "
+			"(FOLIO_LAB_MAX_DURATION_NS)\n",
+			FOLIO_LAB_MAX_DURATION_NS / 1000000000ULL);
+		return -1;
+	}
+	if (mix == FOLIO_LAB_MIX_FREE_CYCLE && nfolios < ctx->nworkers) {
+		fprintf(stderr,
+			"module: mix=free-cycle needs a folio per worker: folios=%u < %u "
+			"workers (use folios=auto)\n",
+			nfolios, ctx->nworkers);
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens the device with a message a user can act on. */
@@ -132,11 +143,10 @@ static int module_setup(struct fl_ctx *ctx)
 {
 	struct module_state *st;
 	struct folio_lab_setup su;
-	const char *s;
-	char *end;
-	long node;
-	uint32_t nfolios, order, base_refs;
-	int v;
+	uint32_t nfolios = module_nfolios(ctx);
+	uint32_t order = (uint32_t)fl_param_u64(ctx, "order");
+	uint32_t base_refs = (uint32_t)fl_param_u64(ctx, "base_refs");
+	long node = (long)fl_param_int(ctx, "node");
 
 	st = calloc(1, sizeof(*st));
 	if (!st) {
@@ -144,80 +154,11 @@ static int module_setup(struct fl_ctx *ctx)
 		return -1;
 	}
 	st->fd = -1;
-
-	v = lookup(mix_names, FOLIO_LAB_NR_MIXES, "mix", param_or(ctx, "mix", "tryget-put"));
-	if (v < 0)
-		goto fail;
-	st->mix = (uint32_t)v;
-	if ((v = lookup(target_names, 2, "target", param_or(ctx, "target", "shared"))) < 0)
-		goto fail;
-	st->target = (uint32_t)v;
-	if (ctx->variant_index == FOLIO_LAB_VARIANT_PLAIN_ADD && st->mix == FOLIO_LAB_MIX_FREEZER) {
-		fprintf(stderr, "module: plain-add has no liveness check, so mix=freezer would "
-				"corrupt its count; use tryget-put or get-put\n");
-		goto fail;
-	}
-
-	/*
-	 * The module refuses these too (EINVAL/EBUSY), but only worker by
-	 * worker, after the SETUP: say why before touching the device.
-	 */
-	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && st->target != FOLIO_LAB_TARGET_PER_WORKER) {
-		fprintf(stderr, "module: mix=free-cycle needs --opt target=per-worker: each "
-				"allocation is a blind store of 1 to the worker's own counter, "
-				"which workers sharing one would race on\n");
-		goto fail;
-	}
-
-	s = param_or(ctx, "folios", "auto");
-	if (strcmp(s, "auto") == 0) {
-		nfolios = st->target == FOLIO_LAB_TARGET_SHARED ? 1 : ctx->nworkers;
-		if (nfolios > FOLIO_LAB_MAX_FOLIOS)
-			nfolios = FOLIO_LAB_MAX_FOLIOS;
-	} else if (!param_u32(ctx, "folios", 1, 1, FOLIO_LAB_MAX_FOLIOS, &nfolios)) {
-		goto fail;
-	}
-	if (!param_u32(ctx, "order", 0, 0, FOLIO_LAB_MAX_ORDER, &order) ||
-	    !param_u32(ctx, "base_refs", 1, 1, FOLIO_LAB_MAX_BASE_REFS, &base_refs) ||
-	    !param_u32(ctx, "get_nr", 1, 1, FOLIO_LAB_MAX_GET_NR, &st->get_nr) ||
-	    !param_u32(ctx, "freeze_every", 1000, 1, UINT32_MAX, &st->freeze_every) ||
-	    !param_u32(ctx, "hold", 0, 0, FOLIO_LAB_MAX_HOLD_LOOPS, &st->hold))
-		goto fail;
-	/* The module's limits (uapi.h), said here before the device is opened. */
-	if (((uint64_t)nfolios << order) > FOLIO_LAB_MAX_SETUP_PAGES) {
-		fprintf(stderr,
-			"module: %u folios of order %u are %" PRIu64 " pages, over the module's "
-			"limit of %u (FOLIO_LAB_MAX_SETUP_PAGES)\n",
-			nfolios, order, (uint64_t)nfolios << order, FOLIO_LAB_MAX_SETUP_PAGES);
-		goto fail;
-	}
-	if (ctx->duration_ns > FOLIO_LAB_MAX_DURATION_NS ||
-	    ctx->warmup_ns > FOLIO_LAB_MAX_DURATION_NS) {
-		fprintf(stderr,
-			"module: --duration and --warmup are each at most %llu s in the module\n",
-			FOLIO_LAB_MAX_DURATION_NS / 1000000000ULL);
-		goto fail;
-	}
-	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && st->get_nr != 1) {
-		fprintf(stderr, "module: mix=free-cycle takes and drops the allocation's one "
-				"reference: get_nr must be 1\n");
-		goto fail;
-	}
-	if (st->mix == FOLIO_LAB_MIX_FREE_CYCLE && nfolios < ctx->nworkers) {
-		fprintf(stderr,
-			"module: mix=free-cycle needs a folio per worker: folios=%u < %u "
-			"workers (use folios=auto)\n",
-			nfolios, ctx->nworkers);
-		goto fail;
-	}
-
-	s = param_or(ctx, "node", "-1");
-	errno = 0;
-	node = strtol(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || node < -1 || node > INT32_MAX) {
-		fprintf(stderr, "module: node must be -1 or a node id, not '%s'\n", s);
-		goto fail;
-	}
+	st->mix = fl_param_enum(ctx, "mix");
+	st->target = fl_param_enum(ctx, "target");
+	st->get_nr = (uint32_t)fl_param_u64(ctx, "get_nr");
+	st->freeze_every = (uint32_t)fl_param_u64(ctx, "freeze_every");
+	st->hold = (uint32_t)fl_param_u64(ctx, "hold");
 
 	st->fd = module_open();
 	if (st->fd < 0)
@@ -335,6 +276,7 @@ const struct fl_workload fl_workload_module = {
     .params = module_params,
     .counters = module_counters,
     .flags = FL_WL_SELF_TIMED,
+    .check = module_check,
     .setup = module_setup,
     .worker_init = module_worker_init,
     .testcase = module_testcase,

@@ -24,14 +24,9 @@ struct pread_worker {
 static const char *const pread_variants[] = {"default", NULL};
 static const char *const pread_counters[] = {"bytes", NULL};
 
-static const struct fl_param_doc pread_params[] = {
-    {"size", "64", "bytes per pread"},
-    {"offset", "0", "file offset of every pread"},
-    {"file", "",
-     "file to read, used as is (must hold offset+size bytes); default: a new file in "
-     "/dev/shm (tmpfs), removed at the end"},
-    {"open", "shared", "shared: one descriptor for all workers; per-worker: each opens it"},
-    {NULL, NULL, NULL},
+static const struct fl_param pread_params[] = {
+    FL_SAMEFILE_PARAMS("pread"),
+    FL_PARAMS_END,
 };
 
 static int pread_setup(struct fl_ctx *ctx)

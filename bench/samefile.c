@@ -10,9 +10,6 @@
 
 #include "samefile.h"
 
-/* The largest read: a few huge pages, far beyond the series' 64 bytes. */
-#define SAMEFILE_MAX_SIZE (64ull << 20)
-
 static int fill_file(int fd, uint64_t len, const char *wl, const char *path)
 {
 	char buf[65536];
@@ -38,32 +35,12 @@ static int fill_file(int fd, uint64_t len, const char *wl, const char *path)
 int fl_samefile_setup(struct fl_ctx *ctx, const char *wl, struct fl_samefile *f)
 {
 	const char *file = fl_param_str(ctx, "file");
-	const char *open_mode = fl_param_str(ctx, "open");
 	struct stat st;
 
 	f->fd = -1;
-	f->size = 64;
-	f->offset = 0;
-	if (fl_param_str(ctx, "size") && !fl_param_u64(ctx, "size", &f->size))
-		return -1;
-	if (fl_param_str(ctx, "offset") && !fl_param_u64(ctx, "offset", &f->offset))
-		return -1;
-	if (f->size == 0 || f->size > SAMEFILE_MAX_SIZE) {
-		fprintf(stderr, "%s: --opt size=%llu out of range [1, %llu]\n", wl,
-			(unsigned long long)f->size, SAMEFILE_MAX_SIZE);
-		return -1;
-	}
-	if (f->offset > (1ull << 62)) {
-		fprintf(stderr, "%s: --opt offset=%llu too large\n", wl,
-			(unsigned long long)f->offset);
-		return -1;
-	}
-	if (open_mode && strcmp(open_mode, "shared") != 0 && strcmp(open_mode, "per-worker") != 0) {
-		fprintf(stderr, "%s: --opt open=%s: expected shared or per-worker\n", wl,
-			open_mode);
-		return -1;
-	}
-	f->per_worker = open_mode && strcmp(open_mode, "per-worker") == 0;
+	f->size = fl_param_u64(ctx, "size");
+	f->offset = fl_param_u64(ctx, "offset");
+	f->per_worker = fl_param_enum(ctx, "open") == FL_SAMEFILE_PER_WORKER;
 
 	if (file && *file) {
 		/* A given file is used as is: it must already hold the bytes. */

@@ -20,16 +20,11 @@ enum { C_SUBMITS, C_NR };
 static const char *const uring_variants[] = {"default", NULL};
 static const char *const uring_counters[] = {[C_SUBMITS] = "submits", [C_NR] = NULL};
 
-static const struct fl_param_doc uring_params[] = {
-    {"size", "64", "bytes per read"},
-    {"offset", "0", "file offset of every read"},
-    {"file", "",
-     "file to read, used as is (must hold offset+size bytes); default: a new file in "
-     "/dev/shm (tmpfs), removed at the end"},
-    {"open", "shared", "shared: one descriptor for all workers; per-worker: each opens it"},
-    {"qd", "8", "reads in flight per ring (queue depth)"},
-    {"batch", "8", "SQEs submitted per io_uring_submit_and_wait (at most qd)"},
-    {NULL, NULL, NULL},
+static const struct fl_param uring_params[] = {
+    FL_SAMEFILE_PARAMS("read"),
+    FL_U64("qd", 8, 1, 4096, "reads in flight per ring (queue depth)"),
+    FL_U64("batch", 8, 1, 4096, "SQEs submitted per io_uring_submit_and_wait (at most qd)"),
+    FL_PARAMS_END,
 };
 
 struct uring_shared {
@@ -49,24 +44,11 @@ struct uring_worker {
 static int uring_setup(struct fl_ctx *ctx)
 {
 	struct uring_shared *sh = fl_shared_alloc(sizeof(*sh));
-	uint64_t qd = 8, batch = 8;
+	uint64_t qd = fl_param_u64(ctx, "qd"), batch = fl_param_u64(ctx, "batch");
 
 	if (!sh) {
 		fprintf(stderr, "uring-read: cannot allocate shared memory\n");
 		return -1;
-	}
-	if ((fl_param_str(ctx, "qd") && !fl_param_u64(ctx, "qd", &qd)) ||
-	    (fl_param_str(ctx, "batch") && !fl_param_u64(ctx, "batch", &batch)))
-		goto fail;
-	if (qd < 1 || qd > 4096) {
-		fprintf(stderr, "uring-read: --opt qd=%llu out of range [1, 4096]\n",
-			(unsigned long long)qd);
-		goto fail;
-	}
-	if (batch < 1 || batch > qd) {
-		fprintf(stderr, "uring-read: --opt batch=%llu out of range [1, qd=%llu]\n",
-			(unsigned long long)batch, (unsigned long long)qd);
-		goto fail;
 	}
 	sh->qd = (unsigned int)qd;
 	sh->batch = (unsigned int)batch;
@@ -222,6 +204,19 @@ static void uring_worker_fini(struct fl_ctx *ctx, struct fl_worker *w)
 	w->priv = NULL;
 }
 
+/* batch is at most qd: a line each cannot say that. */
+static int uring_check(const struct fl_ctx *ctx)
+{
+	uint64_t qd = fl_param_u64(ctx, "qd"), batch = fl_param_u64(ctx, "batch");
+
+	if (batch > qd) {
+		fprintf(stderr, "uring-read: --opt batch=%llu out of range 1..qd=%llu\n",
+			(unsigned long long)batch, (unsigned long long)qd);
+		return -1;
+	}
+	return 0;
+}
+
 const struct fl_workload fl_workload_uring_read = {
     .name = "uring-read",
     .summary = "the pread workload's same-file reads through io_uring (liburing), one ring "
@@ -229,6 +224,7 @@ const struct fl_workload fl_workload_uring_read = {
     .variants = uring_variants,
     .params = uring_params,
     .counters = uring_counters,
+    .check = uring_check,
     .setup = uring_setup,
     .worker_init = uring_worker_init,
     .testcase = uring_testcase,

@@ -51,12 +51,71 @@ struct fl_cpu {
 	int pkg;  /* logical index of its package */
 };
 
-/* A workload's documented key=value option (`--opt key=value`). */
-struct fl_param_doc {
-	const char *key;
-	const char *def; /* default, as text */
+/*
+ * A workload's --opt KEY=VALUE parameters, one typed line each (in the
+ * manner of the kernel's torture_param): key, type, default, range or
+ * values, help. The harness parses and checks every value (given or
+ * default) against its line before anything runs, refuses what does not
+ * fit with exit 2 and a message that names the option and what it takes,
+ * and hands workloads typed values (fl_param_u64() and friends), so a
+ * default or a limit is stated here once and nowhere else.
+ */
+enum fl_param_type {
+	FL_PT_U64,  /* unsigned, suffix k/M/G allowed, in [min, max] */
+	FL_PT_INT,  /* signed decimal, in [imin, imax] */
+	FL_PT_BOOL, /* 1/0, true/false, yes/no, on/off */
+	FL_PT_ENUM, /* one of values[].name; the value is its index */
+	FL_PT_STR,  /* any text */
+};
+
+/* One value of an FL_PT_ENUM parameter; arrays end with {NULL}. */
+struct fl_enum_value {
+	const char *name;
 	const char *help;
 };
+
+struct fl_param {
+	const char *key;
+	enum fl_param_type type;
+	uint64_t def, min, max;		    /* U64; def is 0/1 for BOOL */
+	int64_t idef, imin, imax;	    /* INT */
+	const char *sdef;		    /* ENUM: the default's name; STR: the default text */
+	const struct fl_enum_value *values; /* ENUM */
+	const char *zero; /* U64: a word that means 0, allowed beside [min, max] ("auto") */
+	const char *help;
+};
+
+#define FL_U64(k, d, lo, hi, h)                                                                    \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_U64, .def = (d), .min = (lo), .max = (hi), .help = (h)   \
+	}
+/* A u64 whose 0 is spelled `word` (and is its default), e.g. folios=auto. */
+#define FL_U64_AUTO(k, word, lo, hi, h)                                                            \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_U64, .def = 0, .min = (lo), .max = (hi), .zero = (word), \
+		.help = (h)                                                                        \
+	}
+#define FL_INT(k, d, lo, hi, h)                                                                    \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_INT, .idef = (d), .imin = (lo), .imax = (hi),            \
+		.help = (h)                                                                        \
+	}
+#define FL_BOOL(k, d, h)                                                                           \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_BOOL, .def = (d), .max = 1, .help = (h)                  \
+	}
+#define FL_ENUM(k, d, vals, h)                                                                     \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_ENUM, .sdef = (d), .values = (vals), .help = (h)         \
+	}
+#define FL_STR(k, d, h)                                                                            \
+	{                                                                                          \
+		.key = (k), .type = FL_PT_STR, .sdef = (d), .help = (h)                            \
+	}
+#define FL_PARAMS_END                                                                              \
+	{                                                                                          \
+		.key = NULL                                                                        \
+	}
 
 /* Per-worker counters, each worker on its own cache lines. */
 struct fl_slot {
@@ -97,11 +156,11 @@ enum {
 };
 
 struct fl_workload {
-	const char *name;		   /* = file name = CLI name = plot label */
-	const char *summary;		   /* one line for --list and the README */
-	const char *const *variants;	   /* NULL-terminated; [0] is the default */
-	const struct fl_param_doc *params; /* terminated by a zero entry */
-	const char *const *counters;	   /* names of counters[], NULL-terminated */
+	const char *name;	       /* = file name = CLI name = plot label */
+	const char *summary;	       /* one line for --list and the README */
+	const char *const *variants;   /* NULL-terminated; [0] is the default */
+	const struct fl_param *params; /* terminated by FL_PARAMS_END */
+	const char *const *counters;   /* names of counters[], NULL-terminated */
 	unsigned int flags;
 	unsigned int min_workers; /* 0 means 1 */
 	int (*setup)(struct fl_ctx *ctx);
@@ -109,6 +168,14 @@ struct fl_workload {
 	void (*testcase)(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic int *stop);
 	void (*worker_fini)(struct fl_ctx *ctx, struct fl_worker *w);
 	void (*teardown)(struct fl_ctx *ctx);
+	/*
+	 * Optional: the checks between parameters (and against the worker
+	 * count, variant, mode and window) that one line cannot say. The
+	 * harness calls it for every variant and worker count of a bench
+	 * before the first measurement; nonzero (after a message on stderr)
+	 * refuses the bench with exit 2. ctx->priv and ctx->sink are NULL.
+	 */
+	int (*check)(const struct fl_ctx *ctx);
 	/* Optional: replaces the standard measurement entirely. */
 	int (*run)(struct fl_ctx *ctx);
 };
@@ -127,13 +194,17 @@ static inline void fl_count(_Atomic uint64_t *c, uint64_t n)
 }
 
 /*
- * Option values. A key the workload did not document is rejected by the
- * harness before setup(), so these only see documented keys; a value that
- * does not parse makes them print a message and return false.
+ * Parameter values, already parsed and checked against the declaration
+ * (so these cannot fail): a key the workload did not declare, or one of
+ * another type, is a bug and aborts. fl_param_enum() is the index of the
+ * value in the declaration's values[]; fl_param_str() is the text as given
+ * (or the default's), for any type.
  */
 const char *fl_param_str(const struct fl_ctx *ctx, const char *key);
-bool fl_param_u64(const struct fl_ctx *ctx, const char *key, uint64_t *out);
-bool fl_param_bool(const struct fl_ctx *ctx, const char *key, bool *out);
+uint64_t fl_param_u64(const struct fl_ctx *ctx, const char *key);
+int64_t fl_param_int(const struct fl_ctx *ctx, const char *key);
+bool fl_param_bool(const struct fl_ctx *ctx, const char *key);
+unsigned int fl_param_enum(const struct fl_ctx *ctx, const char *key);
 
 /* Zeroed memory shared across fork (so process mode sees one copy). */
 void *fl_shared_alloc(size_t size);

@@ -8,9 +8,9 @@ measure() {
 	lab=${FOLIO_LAB_BIN:-folio-lab}
 	d=2 r=5
 	[ "${1:-}" = --quick ] && d=0.3 r=2
-	for counter in shared per-worker; do
+	for target in shared per-worker; do
 		"$lab" bench --out "${OUT:?}" --workload atomics --variant all \
-			--opt counter=$counter --duration "$d" --reps "$r"
+			--opt target=$target --duration "$d" --reps "$r"
 	done
 	if [ -e /dev/folio_lab ]; then
 		for target in shared per-worker; do
@@ -29,14 +29,14 @@ summarize() {
 count of 1, no initial load) against the frozen bit's fetch-add and today's load+cmpxchg loop; \
 plain-add is the ceiling of a get (no liveness check)." "$dir"
 	for w in atomics module; do
-		exp_table "$dir" "workload=$w" 'kernel,variant,params.counter|params.target' \
+		exp_table "$dir" "workload=$w" 'kernel,variant,params.target' \
 			"$w: get+put pairs, Mops/s (median)"
-		exp_table "$dir" "workload=$w" 'kernel,variant,params.counter|params.target' \
+		exp_table "$dir" "workload=$w" 'kernel,variant,params.target' \
 			"$w: cmpxchg retries (total over the window, median)" counters.cas_retries 1
 	done
 	for k in $(exp_kernels "$dir"); do
 		for c in shared per-worker; do
-			sel="workload=atomics,kernel=$k,params.counter=$c"
+			sel="workload=atomics,kernel=$k,params.target=$c"
 			exp_ratio "$dir" "$sel" variant frozen-bit assume-one "atomics on $k, $c counter: frozen-bit / assume-one"
 			exp_ratio "$dir" "$sel" variant assume-one cas-loop "atomics on $k, $c counter: assume-one / cas-loop"
 		done

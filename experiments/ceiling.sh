@@ -28,7 +28,7 @@ gap between the schemes, not the absolute fraction, is what compares them." "$di
 	exp_table "$dir" "$ceil" kernel "measured ceiling, M line handoffs/s" ops_per_sec 1e6
 	exp_table "$dir" "$ceil" kernel "median one-way handoff latency, ns" handoff_ns 1
 	# ops/s over the median ceiling of the same kernel
-	exp_compare table --filter 'workload=atomics|module,params.counter|params.target=shared' \
+	exp_compare table --filter 'workload=atomics|module,params.target=shared' \
 		--reference "$ceil" --rows kernel,workload,variant --scale 1 \
 		--title "fraction of the ceiling (shared counter)" "$dir"
 	exp_footer

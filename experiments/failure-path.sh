@@ -21,15 +21,15 @@ LONG=8
 measure() {
 	exp_measure_init "$@"
 	for nr in 1 1024; do
-		# base=0: the word is free (frozen) for the whole window, so every
+		# base_refs=0: the word is free (frozen) for the whole window, so every
 		# get takes the failure path: its cost, and the junk it leaves.
-		exp_run atomics "$SCHEMES" --opt base=0 --opt get_nr=$nr
+		exp_run atomics "$SCHEMES" --opt base_refs=0 --opt get_nr=$nr
 	done
 	if [ "${1:-}" != --quick ] && [ "${FOLIO_LAB_WHERE:-native}" != guest ]; then
 		# One worker, one long window: reach the 2^30 reset with get_nr 1.
 		v=$(exp_variants atomics frozen-bit)
 		[ -z "$v" ] || "$LAB" bench --quiet --out "$OUT" --workload atomics --variant "$v" \
-			--opt base=0 --opt get_nr=1 --workers 1 --duration $LONG --warmup 0.1 \
+			--opt base_refs=0 --opt get_nr=1 --workers 1 --duration $LONG --warmup 0.1 \
 			--reps 1 >/dev/null
 	fi
 	if exp_module; then
@@ -45,7 +45,7 @@ measure() {
 
 summarize() {
 	dir=$1
-	free='workload=atomics,params.base=0'
+	free='workload=atomics,params.base_refs=0'
 	sweep="$free,duration_s<$((LONG - 1))"
 	long="$free,duration_s>=$((LONG - 1))"
 	frz='workload=module,params.mix=freezer'
@@ -63,7 +63,7 @@ try_cmpxchg loop (<code>guard_resets</code>). The RFC (<code>frozen-bit-undo</co
 cmpxchg back to FROZEN per failed get (a winning undo erases all junk before it, so junk never \
 piles up there); <code>cas-loop</code> (today) loads, sees 0 and stops \
 without writing; <code>assume-one</code> pays a failing cmpxchg. atomics: the word is frozen for \
-the whole window (base=0), so every get fails and an iteration is one failed get. module: every \
+the whole window (base_refs=0), so every get fails and an iteration is one failed get. module: every \
 worker freezes the folio (or private counter) at every iteration and holds it, so gets fail \
 only while another worker holds its freeze, and unfreezing erases the junk. GUP pins add 1024 per \
 get: 2^20 failed pin-sized gets reach the limit." "$dir"

@@ -11,7 +11,7 @@ measure() {
 	"$lab" bench --out "${OUT:?}" --workload fault --duration "$d" --reps "$r"
 	# init(1) then the final put, uncontended: the free path of each scheme.
 	"$lab" bench --out "$OUT" --workload atomics --variant cas-loop,frozen-bit \
-		--opt mix=free-cycle --opt counter=per-worker --duration "$d" --reps "$r"
+		--opt mix=free-cycle --opt target=per-worker --duration "$d" --reps "$r"
 	if [ -e /dev/folio_lab ]; then
 		"$lab" bench --out "$OUT" --workload module --variant cas-loop,frozen-bit \
 			--opt mix=free-cycle --opt target=per-worker --duration "$d" --reps "$r"

@@ -18,12 +18,12 @@ measure() {
 	exp_measure_init "$@"
 	# The get/put pair, contended and not.
 	for c in shared per-worker; do
-		exp_run atomics "$SCHEMES" --opt counter=$c
+		exp_run atomics "$SCHEMES" --opt target=$c
 	done
 	# The free decision: allocation (RS_LIVE | 1) and the final put.
-	exp_run atomics "$SCHEMES" --opt mix=free-cycle --opt counter=per-worker
+	exp_run atomics "$SCHEMES" --opt mix=free-cycle --opt target=per-worker
 	# The failure path: a frozen word (0 for inverted-bit), every get fails.
-	exp_run atomics "$SCHEMES" --opt base=0
+	exp_run atomics "$SCHEMES" --opt base_refs=0
 	if exp_module; then
 		for t in shared per-worker; do
 			exp_run module "$SCHEMES" --opt mix=tryget-put --opt target=$t
@@ -43,17 +43,17 @@ set mask bit 31 (which none of these loops calls per iteration: the hot paths ca
 masking). Workloads: get/put on one shared word and on private words, the free decision \
 (allocation + final put), and the failure path (a frozen word, every get fails), in userspace and \
 as in-module copies." "$dir"
-	gp='params.mix=get-put,params.base!=0'
+	gp='params.mix=tryget-put,params.base_refs!=0'
 	for w in atomics module; do
 		case $w in
 		atomics) sel="workload=atomics,$gp" ;;
 		module) sel='workload=module,params.mix=tryget-put' ;;
 		esac
-		exp_table "$dir" "$sel" 'kernel,variant,params.counter|params.target' \
+		exp_table "$dir" "$sel" 'kernel,variant,params.target' \
 			"$w get/put pairs, Mops/s (median)"
 		for c in shared per-worker; do
 			for k in $(exp_kernels "$dir"); do
-				s="$sel,kernel=$k,params.counter|params.target=$c"
+				s="$sel,kernel=$k,params.target=$c"
 				exp_ratio "$dir" "$s" variant inverted-bit frozen-bit \
 					"$w get/put, $c, on $k: inverted-bit / frozen-bit"
 			done
@@ -65,7 +65,7 @@ as in-module copies." "$dir"
 				"$w free-cycle on $k: inverted-bit / frozen-bit"
 		done
 	done
-	fp='workload=atomics,params.base=0'
+	fp='workload=atomics,params.base_refs=0'
 	exp_table "$dir" "$fp" kernel,variant "atomics, frozen word: failed gets, M/s (median)"
 	for k in $(exp_kernels "$dir"); do
 		exp_ratio "$dir" "$fp,kernel=$k" variant inverted-bit frozen-bit \

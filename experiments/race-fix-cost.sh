@@ -20,12 +20,12 @@ measure() {
 	# The free decision alone: allocation (one reference) and the final put,
 	# each worker on its own word: v5's dec-and-test + cmpxchg 0 -> FROZEN
 	# against the cas-put's read + cmpxchg 1 -> FROZEN.
-	exp_run atomics "$SCHEMES" --opt mix=free-cycle --opt counter=per-worker
+	exp_run atomics "$SCHEMES" --opt mix=free-cycle --opt target=per-worker
 	# pread's pair (try_get, put) on one shared word and on private ones;
-	# base=1 keeps every put non-final: v5's put is one sub, the cas-put's
+	# base_refs=1 keeps every put non-final: v5's put is one sub, the cas-put's
 	# a read + cmpxchg loop that retries under contention.
 	for c in shared per-worker; do
-		exp_run atomics "$SCHEMES" --opt counter=$c
+		exp_run atomics "$SCHEMES" --opt target=$c
 	done
 	# The real paths, on whatever kernel this is (each guest's own).
 	exp_bench --workload pread --mode threads --opt size=64 --opt offset=0 --opt open=per-worker
@@ -67,19 +67,19 @@ instead of one atomic sub), and on the real paths: 64-byte pread of one tmpfs fi
 fault + munmap, across base, patched and patched-cas-put. <code>free_races</code> counts v5 puts \
 whose freeze lost to a reviving getter." "$dir"
 	fc='params.mix=free-cycle'
-	gp='workload=atomics,params.mix=get-put'
+	gp='workload=atomics,params.mix=tryget-put'
 	for w in atomics module; do
 		exp_table "$dir" "workload=$w,$fc" kernel,variant \
 			"$w free-cycle (per-worker): allocation + final put, M/s (median)"
 		ratios "$dir" "workload=$w,$fc" "$w free-cycle"
 	done
-	exp_table "$dir" "$gp" kernel,variant,params.counter \
+	exp_table "$dir" "$gp" kernel,variant,params.target \
 		"atomics get-put: try_get + put pairs, Mops/s (median)"
 	for c in shared per-worker; do
-		ratios "$dir" "$gp,params.counter=$c" "atomics get-put, $c word"
+		ratios "$dir" "$gp,params.target=$c" "atomics tryget-put, $c word"
 	done
-	exp_table "$dir" "$gp" kernel,variant,params.counter \
-		"atomics get-put: cmpxchg retries per pair (median)" 'counters.cas_retries / ops' 1
+	exp_table "$dir" "$gp" kernel,variant,params.target \
+		"atomics tryget-put: cmpxchg retries per pair (median)" 'counters.cas_retries / ops' 1
 	tp='workload=module,params.mix=tryget-put'
 	exp_table "$dir" "$tp" kernel,variant "module tryget-put (shared folio/counter): Mops/s (median)"
 	ratios "$dir" "$tp" "module tryget-put, shared"

@@ -458,6 +458,8 @@ static int add_kv(struct raw_opts *r, const char *s)
 }
 
 /* Everything bench and plan check; on success o and p are ready. */
+static int check_workload(const struct fl_opts *o);
+
 static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, struct fl_topo *t,
 		   struct fl_placement *p)
 {
@@ -564,47 +566,15 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 		o->reps = (unsigned int)v;
 	}
 
-	/* Workload options: every documented key, given values override defaults. */
+	/* Workload options: every declared key, parsed and checked; given values win. */
 	if (r->nkv && !wl) {
 		fprintf(stderr, "folio-lab: --opt needs --workload\n");
 		return FL_EXIT_USAGE;
 	}
 	if (wl) {
-		unsigned int nd = 0;
-
-		while (wl->params && wl->params[nd].key)
-			nd++;
-		o->params = calloc(nd + 1, sizeof(*o->params));
-		if (!o->params)
-			return FL_EXIT_FAIL;
-		for (unsigned int i = 0; i < nd; i++)
-			o->params[i] = (struct fl_kv){wl->params[i].key, wl->params[i].def};
-		o->nparams = nd;
-		for (unsigned int k = 0; k < r->nkv; k++) {
-			const char *eq = strchr(r->kv[k], '=');
-			size_t kl = eq ? (size_t)(eq - r->kv[k]) : 0;
-			unsigned int i;
-
-			if (!eq || !kl) {
-				fprintf(stderr, "folio-lab: --opt '%s': expected KEY=VALUE\n",
-					r->kv[k]);
-				return FL_EXIT_USAGE;
-			}
-			for (i = 0; i < nd; i++)
-				if (strlen(wl->params[i].key) == kl &&
-				    strncmp(wl->params[i].key, r->kv[k], kl) == 0)
-					break;
-			if (i == nd) {
-				fprintf(stderr,
-					"folio-lab: %s has no option '%.*s'; valid:", wl->name,
-					(int)kl, r->kv[k]);
-				for (unsigned int j = 0; j < nd; j++)
-					fprintf(stderr, " %s", wl->params[j].key);
-				fprintf(stderr, "%s\n", nd ? "" : " (none)");
-				return FL_EXIT_USAGE;
-			}
-			o->params[i].value = eq + 1; /* the last one given wins */
-		}
+		rc = fl_params_resolve(wl, r->kv, r->nkv, &o->params, &o->nparams);
+		if (rc)
+			return rc;
 	}
 
 	/* Labels and where the records say they come from. */
@@ -684,6 +654,33 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 			return FL_EXIT_USAGE;
 		}
 		o->nworkers = m;
+	}
+	return check_workload(o);
+}
+
+/* The workload's own checks, for every variant and worker count of the sweep. */
+static int check_workload(const struct fl_opts *o)
+{
+	if (!o->wl || !o->wl->check)
+		return 0;
+	for (unsigned int wi = 0; wi < o->nworkers; wi++) {
+		for (unsigned int vi = 0; vi < o->nvariants; vi++) {
+			const struct fl_ctx ctx = {
+			    .wl = o->wl,
+			    .variant = o->variants[vi],
+			    .variant_index = variant_index(o->wl, o->variants[vi]),
+			    .mode = o->mode,
+			    .nworkers = o->workers[wi],
+			    .warmup_ns = (uint64_t)(o->warmup_s * 1e9),
+			    .duration_ns = (uint64_t)(o->duration_s * 1e9),
+			    .kernel_label = o->kernel_label,
+			    .params = o->params,
+			    .nparams = o->nparams,
+			};
+
+			if (o->wl->check(&ctx))
+				return FL_EXIT_USAGE;
+		}
 	}
 	return 0;
 }
@@ -837,9 +834,14 @@ static void list_one(const struct fl_workload *wl)
 	printf("%s\n", nv ? "" : " default");
 	if (wl->params && wl->params[0].key) {
 		printf("    options (--opt KEY=VALUE):\n");
-		for (const struct fl_param_doc *d = wl->params; d->key; d++)
-			printf("      %-14s default %-10s %s\n", d->key, d->def ? d->def : "-",
-			       d->help ? d->help : "");
+		for (const struct fl_param *d = wl->params; d->key; d++) {
+			char def[32], range[160];
+
+			printf("      %-14s default %-10s %s\n", d->key,
+			       fl_param_default_text(d, def, sizeof(def)), d->help ? d->help : "");
+			printf("      %-14s %s\n", "",
+			       fl_param_range_text(d, range, sizeof(range)));
+		}
 	} else {
 		printf("    options: none\n");
 	}

@@ -56,10 +56,32 @@ int fl_parse_list(const char *s, unsigned int lo, unsigned int hi, unsigned int 
 
 /* ---- options shared by bench and plan (cli.c fills it) ---- */
 
+/* One parameter of a bench: its declaration, its text and its parsed value. */
 struct fl_kv {
-	const char *key;
-	const char *value;
+	const struct fl_param *decl;
+	const char *key;   /* decl->key */
+	const char *value; /* as given, or the default's text */
+	uint64_t u;	   /* U64, BOOL (0/1), ENUM (index) */
+	int64_t i;	   /* INT */
+	char def[32];	   /* the default's text, for U64/INT/BOOL */
 };
+
+/* ---- parameters (params.c) ---- */
+
+/* The default's text: "64", "auto", "-1", "0", "tryget-put". */
+const char *fl_param_default_text(const struct fl_param *p, char *buf, size_t len);
+/* "u64 1..65536", "u64 1..1024 or auto", "int -1..1023", "bool", "one of: a, b", "string". */
+const char *fl_param_range_text(const struct fl_param *p, char *buf, size_t len);
+/* "u64", "int", "bool", "enum", "string". */
+const char *fl_param_type_name(enum fl_param_type t);
+/*
+ * Every declared parameter of wl with its default, then each KEY=VALUE of
+ * kv (the last one given wins), each parsed and checked against its
+ * declaration. 0, or a message on stderr and FL_EXIT_USAGE (a bad --opt)
+ * or FL_EXIT_FAIL (a bad declaration or no memory).
+ */
+int fl_params_resolve(const struct fl_workload *wl, const char *const *kv, unsigned int nkv,
+		      struct fl_kv **out, unsigned int *nout);
 
 struct fl_opts {
 	const struct fl_workload *wl;

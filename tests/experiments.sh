@@ -53,13 +53,13 @@ for ki, k in enumerate(["native", "base", "patched", "patched-cas-put"]):
             for vi, v in enumerate(V):
                 f = kf * rf * (vi + 1) * 1e6 * w
                 for c in ("shared", "per-worker"):
-                    rec(k, "atomics", v, {"counter": c, "mix": "get-put", "base": "1", "get_nr": "1"},
+                    rec(k, "atomics", v, {"target": c, "mix": "tryget-put", "base_refs": "1", "get_nr": "1"},
                         w, rep, 10 * f, counters={"gets_ok": int(10 * f), "cas_retries": int(f)})
-                rec(k, "atomics", v, {"counter": "per-worker", "mix": "free-cycle", "base": "1",
+                rec(k, "atomics", v, {"target": "per-worker", "mix": "free-cycle", "base_refs": "1",
                                       "get_nr": "1"}, w, rep, 5 * f, counters={"frees": int(5 * f)})
                 for nr in ("1", "1024"):
                     junk = 0 if v in ("cas-loop", "assume-one") else int(f)
-                    rec(k, "atomics", v, {"counter": "shared", "mix": "get-put", "base": "0",
+                    rec(k, "atomics", v, {"target": "shared", "mix": "tryget-put", "base_refs": "0",
                                           "get_nr": nr}, w, rep, f,
                         counters={"gets_failed": int(f), "junk_left": junk,
                                   "guard_resets": 2 if v == "frozen-bit" else 0})
@@ -82,7 +82,7 @@ for ki, k in enumerate(["native", "base", "patched", "patched-cas-put"]):
                         w, rep, kf * rf * 1.5e6 * w, mode=mode, placement=pl)
     # the long window of failure-path (natively only)
     if k == "native":
-        rec(k, "atomics", "frozen-bit", {"counter": "shared", "mix": "get-put", "base": "0",
+        rec(k, "atomics", "frozen-bit", {"target": "shared", "mix": "tryget-put", "base_refs": "0",
                                          "get_nr": "1"}, 1, 0, 2.5e8, dur=8.0,
             counters={"gets_failed": int(2e9), "junk_left": int(2e9), "guard_resets": 1})
 PY
@@ -184,18 +184,18 @@ expect_cell ceiling "fraction of the ceiling (shared counter)" "native atomics f
 expect_cell inverted-bit "atomics get/put, shared, on base: inverted-bit / frozen-bit" \
 	"inverted-bit / frozen-bit" "$(printf '2.333 [2.288, 2.380]\t2.333 [2.288, 2.380]')"
 expect_cell inverted-bit "module get/put pairs, Mops/s (median)" "base kernel shared" "$(printf '0.111\t0.222')"
-expect_cell race-fix-cost "atomics get-put: cmpxchg retries per pair (median)" "native cas-loop per-worker" \
+expect_cell race-fix-cost "atomics tryget-put: cmpxchg retries per pair (median)" "native cas-loop per-worker" \
 	"$(printf '0.100\t0.100')"
 
 # table: the conditions and expressions themselves
 tsv() { "$BIN" table --format tsv "$@" "$T/r" 2>&1; }
-got=$(tsv --filter 'workload=atomics,kernel=native,params.base!=0,params.mix=get-put,params.counter|params.target=shared,variant=plain-add|cas-loop' --rows variant)
+got=$(tsv --filter 'workload=atomics,kernel=native,params.base_refs!=0,params.mix=tryget-put,params.target=shared,variant=plain-add|cas-loop' --rows variant)
 want=$(printf '\t1 workers\t2 workers\ncas-loop\t10.100\t20.200\nplain-add\t40.400\t80.800')
 [ "$got" = "$want" ] && ok "table: =, != and | conditions" || bad "table conditions: $got"
 got=$(tsv --filter 'workload=atomics,kernel=native,duration_s>=7' --rows '{variant} get_nr={params.get_nr}' --metric 'counters.junk_left / (duration_s * 1e6)' --scale 1)
 want=$(printf '\t1 workers\nfrozen-bit get_nr=1\t250.0')
 [ "$got" = "$want" ] && ok "table: >= condition, template rows, expression" || bad "table >=/template/expr: $got"
-got=$(tsv --filter 'workload=atomics,kernel=native,duration_s<7,params.base=0,workers>1,variant=cas-loop' --metric '-(2 - counters.junk_left) * 1 / 2' --scale 1)
+got=$(tsv --filter 'workload=atomics,kernel=native,duration_s<7,params.base_refs=0,workers>1,variant=cas-loop' --metric '-(2 - counters.junk_left) * 1 / 2' --scale 1)
 want=$(printf '\t2 workers\nnative\t-1.000')
 [ "$got" = "$want" ] && ok "table: < and > conditions, unary minus" || bad "table </>: $got"
 got=$(tsv --filter workload=fault --reference workload=handoff --scale 1 --rows kernel)

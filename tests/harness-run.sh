@@ -66,10 +66,15 @@ for mode in threads processes; do
 	grep -q 'worker 1 (PU [0-9]*): worker_init failed' stderr || fail "$mode message: $(cat stderr)"
 	[ ! -s f-$mode/samples.jsonl ] || fail "$mode: a failed measurement wrote a record"
 done
-# a bad option value makes setup fail
+# a bad option value is refused against its declaration before anything runs
 "$lab" bench --workload count --workers 1 --reps 1 "${short[@]}" --opt step=lots --out b \
 	--quiet >/dev/null 2>stderr
-[ $? = 1 ] && grep -q "step=lots: expected an unsigned number" stderr || fail "bad --opt value"
+[ $? = 2 ] && grep -q "step=lots: expected an unsigned number" stderr && [ ! -e b ] ||
+	fail "bad --opt value: $(cat stderr)"
+"$lab" bench --workload count --workers 1 --reps 1 "${short[@]}" --opt fail_worker=2000000 \
+	--out b --quiet >/dev/null 2>stderr
+[ $? = 2 ] && grep -q "fail_worker=2000000: out of range 0..1048576" stderr && [ ! -e b ] ||
+	fail "out-of-range --opt value: $(cat stderr)"
 
 # oversubscription wraps around the placement
 "$lab" bench --workload count --workers 3 --oversubscribe --placement pus:0 --reps 1 \

@@ -24,12 +24,9 @@ static int count_setup(struct fl_ctx *ctx)
 
 	if (!s)
 		return -1;
-	if (!fl_param_u64(ctx, "step", &s->step) ||
-	    !fl_param_u64(ctx, "fail_worker", &s->fail_worker) ||
-	    !fl_param_bool(ctx, "slow", &s->slow)) {
-		fl_shared_free(s, sizeof(*s));
-		return -1;
-	}
+	s->step = fl_param_u64(ctx, "step");
+	s->fail_worker = fl_param_u64(ctx, "fail_worker");
+	s->slow = fl_param_bool(ctx, "slow");
 	ctx->priv = s;
 	return 0;
 }
@@ -66,11 +63,11 @@ static void count_teardown(struct fl_ctx *ctx)
 
 static const char *const count_variants[] = {"alpha", "beta", NULL};
 static const char *const count_counters[] = {"loops", "variant_sum", "off_cpu", NULL};
-static const struct fl_param_doc count_params[] = {
-    {"step", "1", "ops added per loop"},
-    {"fail_worker", "0", "1-based worker whose worker_init fails (0: none)"},
-    {"slow", "0", "sleep 100 us per loop"},
-    {0},
+static const struct fl_param count_params[] = {
+    FL_U64("step", 1, 0, UINT64_MAX, "ops added per loop"),
+    FL_U64("fail_worker", 0, 0, 1u << 20, "1-based worker whose worker_init fails (0: none)"),
+    FL_BOOL("slow", false, "sleep 100 us per loop"),
+    FL_PARAMS_END,
 };
 
 const struct fl_workload fl_workload_count = {

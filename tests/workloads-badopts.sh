@@ -14,7 +14,7 @@ failures=0
 refuse() {
 	local pattern=$1 rc=0
 	shift
-	"$lab" bench "$@" --duration 0.1 --warmup 0 --reps 1 --out out --quiet >log 2>&1 || rc=$?
+	"$lab" bench --duration 0.1 --warmup 0 --reps 1 --out out --quiet "$@" >log 2>&1 || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "FAIL: accepted: $*"
 		failures=$((failures + 1))
@@ -49,18 +49,22 @@ for v in $variants; do
 done
 refuse "no variant 'frozen-bit-nope'" --workload atomics --variant cas-loop,frozen-bit-nope "${one[@]}"
 refuse "no option 'bogus'" --workload atomics --opt bogus=1 "${one[@]}"
-refuse "counter=both" --workload atomics --opt counter=both "${one[@]}"
-refuse "mix=get" --workload atomics --opt mix=get "${one[@]}"
-refuse "needs --opt counter=per-worker" --workload atomics --opt mix=free-cycle "${one[@]}"
-refuse "get_nr=0" --workload atomics --opt get_nr=0 "${one[@]}"
+refuse "target=both: expected one of shared, per-worker" --workload atomics --opt target=both "${one[@]}"
+refuse "mix=get: expected one of tryget-put, get-put, freezer, free-cycle" --workload atomics --opt mix=get "${one[@]}"
+refuse "needs --opt target=per-worker" --workload atomics --opt mix=free-cycle "${one[@]}"
+refuse "get_nr must be 1" --workload atomics --opt mix=free-cycle --opt target=per-worker --opt get_nr=2 "${one[@]}"
+refuse "base_refs >= 1" --workload atomics --opt mix=get-put --opt base_refs=0 "${one[@]}"
+refuse "no option .counter." --workload atomics --opt counter=shared "${one[@]}"
+refuse "get_nr=0: out of range 1..65536" --workload atomics --opt get_nr=0 "${one[@]}"
 refuse "hold=abc" --workload atomics --opt hold=abc "${one[@]}"
-refuse "base=" --workload atomics --opt base=99999999 "${one[@]}"
+refuse "base_refs=99999999: out of range 0..1024" --workload atomics --opt base_refs=99999999 "${one[@]}"
+refuse "hold=65537: out of range 0..65536" --workload atomics --opt hold=65537 "${one[@]}"
 
 refuse "size=0" --workload pread --opt size=0 "${one[@]}"
 refuse "/nonexistent/file" --workload pread --opt file=/nonexistent/file "${one[@]}"
 refuse "needs offset+size" --workload pread --opt "file=$tmp/small" --opt size=4096 "${one[@]}"
 refuse "not a regular file" --workload pread --opt "file=$tmp" "${one[@]}"
-refuse "open=both" --workload pread --opt open=both "${one[@]}"
+refuse "open=both: expected one of shared, per-worker" --workload pread --opt open=both "${one[@]}"
 
 refuse "qd=0" --workload uring-read --opt qd=0 "${one[@]}"
 refuse "batch=9" --workload uring-read --opt batch=9 "${one[@]}"
@@ -70,6 +74,20 @@ refuse "/nonexistent/file" --workload uring-read --opt file=/nonexistent/file "$
 refuse "pages=0" --workload fault --opt pages=0 "${one[@]}"
 refuse "thp=always" --workload fault --opt thp=always "${one[@]}"
 refuse "populate=maybe" --workload fault --opt populate=maybe "${one[@]}"
+
+# The module's limits (uapi.h FOLIO_LAB_MAX_*) are refused before the device
+# is opened: these need no module.
+refuse "hold=65537: out of range 0..65536" --workload module --opt hold=65537 "${one[@]}"
+refuse "base_refs=0: out of range 1..1024" --workload module --opt base_refs=0 "${one[@]}"
+refuse "order=10: out of range 0..9" --workload module --opt order=10 "${one[@]}"
+refuse "folios=2000: out of range 1..1024 or auto" --workload module --opt folios=2000 "${one[@]}"
+refuse "get_nr=65537: out of range 1..65536" --workload module --opt get_nr=65537 "${one[@]}"
+refuse "node=-2: out of range -1" --workload module --opt node=-2 "${one[@]}"
+refuse "mix=both: expected one of" --workload module --opt mix=both "${one[@]}"
+refuse "at most 60 s" --workload module --duration 61 "${one[@]}"
+refuse "FOLIO_LAB_MAX_SETUP_PAGES" --workload module --opt folios=1024 --opt order=9 "${one[@]}"
+refuse "needs --opt target=per-worker" --workload module --opt mix=free-cycle "${one[@]}"
+refuse "would corrupt" --workload module --variant plain-add --opt mix=freezer "${one[@]}"
 
 refuse "at least 2" --workload handoff --workers 1
 refuse "threads" --workload handoff --mode processes --workers 2

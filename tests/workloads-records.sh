@@ -140,11 +140,11 @@ atomics)
 	done
 	[ "$(jq -s -c 'map(.variant) | unique | length' r-threads/samples.jsonl)" = "$nvar" ] ||
 		fail "not one record per variant: $(jq -s -c 'map(.variant)' r-threads/samples.jsonl)"
-	# A free page (base=0): every checked get fails, plain-add's "succeed".
+	# A free page (base_refs=0): every checked get fails, plain-add's "succeed".
 	# frozen-bit, -cas-put, inverted-bit: each failed get leaves junk or
 	# resets it at 2^30 (2^20 gets of 1024); frozen-bit-undo: one worker's
 	# undo always takes.
-	run r-free --variant all --workers "$workers" --opt base=0 --opt get_nr=1024
+	run r-free --variant all --workers "$workers" --opt base_refs=0 --opt get_nr=1024
 	check_common r-free $((nvar * nw))
 	masks r-free
 	each r-free "if .variant == \"plain-add\" then .counters.gets_ok > 0
@@ -160,19 +160,20 @@ atomics)
 			(.workers > 1 or .counters.junk_left == 0)
 		else .counters.junk_left == 0 end" "junk on a free page"
 	# Freezes on per-worker words always win; plain-add takes none.
-	run r-freeze --variant all --workers "$workers" --opt counter=per-worker \
-		--opt freeze_every=16 --opt hold=4
+	run r-freeze --variant all --workers "$workers" --opt target=per-worker \
+		--opt mix=freezer --opt freeze_every=16 --opt hold=4
 	check_common r-freeze $((nvar * nw))
 	masks r-freeze
 	each r-freeze 'if .variant == "plain-add" then .counters.freezes_won == 0 and
 			.counters.freezes_lost == 0
 		else .counters.freezes_won > 0 and .counters.freezes_lost == 0 end and
 		.counters.gets_failed == 0 and .counters.frees == 0' "freezes on private words"
-	each r-freeze '.params.counter == "per-worker" and .params.freeze_every == "16"' \
+	each r-freeze '.params.target == "per-worker" and .params.mix == "freezer" and
+		.params.freeze_every == "16"' \
 		"params recorded"
 	# Freezes on the shared word, against the other worker's gets: some may
 	# lose or make gets fail, but some win, and nobody ever frees.
-	run r-sfreeze --variant all --workers "$workers" --opt freeze_every=8
+	run r-sfreeze --variant all --workers "$workers" --opt mix=freezer --opt freeze_every=8
 	check_common r-sfreeze $((nvar * nw))
 	masks r-sfreeze
 	each r-sfreeze 'if .variant == "plain-add" then .counters.freezes_won == 0
@@ -180,14 +181,21 @@ atomics)
 			(.workers > 1 or (.counters.freezes_lost == 0 and .counters.gets_failed == 0))
 		end and .counters.frees == 0 and .counters.free_races == 0' "freezes on a shared word"
 	# GUP-sized gets on a word with base references: the count stays far from bit 31.
-	run r-pin --variant all --workers "$workers" --opt get_nr=1024 --opt base=3
+	run r-pin --variant all --workers "$workers" --opt get_nr=1024 --opt base_refs=3
 	check_common r-pin $((nvar * nw))
 	masks r-pin
 	each r-pin '.counters.gets_ok > 0 and .counters.gets_failed == 0 and .counters.frees == 0' \
 		"pins on a live word"
+	# get-put, as the module's: an unconditional get never fails, even for
+	# a scheme whose try_get could, and a live word is never freed.
+	run r-uncond --variant all --workers "$workers" --opt mix=get-put
+	check_common r-uncond $((nvar * nw))
+	masks r-uncond
+	each r-uncond "((.counters.gets_ok - .ops) | fabs) <= $slack and .counters.gets_failed == 0 and
+		.counters.frees == 0 and .counters.junk_left == 0" "unconditional gets"
 	# free-cycle: every op is one allocation and one final put that frees,
 	# for every scheme, and nobody else is there to race it.
-	run r-cycle --variant all --workers "$workers" --opt counter=per-worker --opt mix=free-cycle
+	run r-cycle --variant all --workers "$workers" --opt target=per-worker --opt mix=free-cycle
 	check_common r-cycle $((nvar * nw))
 	masks r-cycle
 	each r-cycle "((.counters.frees - .ops) | fabs) <= $slack and .counters.gets_failed == 0 and
