@@ -16,7 +16,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ -f "$KDIR/Makefile" ] || die "'$KDIR' is not a kernel build tree (no Makefile)"
 [ -f "$KDIR/include/generated/autoconf.h" ] ||
 	die "'$KDIR' is not prepared: run 'make modules_prepare' there (no autoconf.h)"
+# A build tree has .config; an installed linux-headers package (make
+# bindeb-pkg's) only include/config/auto.conf.
 grep -q '^CONFIG_MODULES=y' "$KDIR/.config" 2>/dev/null ||
+	grep -q '^CONFIG_MODULES=y' "$KDIR/include/config/auto.conf" 2>/dev/null ||
 	die "'$KDIR' has no CONFIG_MODULES=y: it cannot load folio_lab.ko"
 # Without Module.symvers (a tree after only `make modules_prepare`) the build
 # is a compile check: modpost cannot resolve symbols, so it only warns.
