@@ -1355,22 +1355,45 @@ const char *fl_meta_str(const struct fl_dataset *ds, size_t dir, const char *lab
 	return buf;
 }
 
+/* meta.json's kernels.LABEL.vcpu_pins: a non-empty list (guest/run.sh --pin). */
+static bool vcpus_pinned(const struct fl_dataset *ds, const struct fl_series *se)
+{
+	struct json_object *k, *e, *v;
+	struct json_object *m = ds->dirs[se->dir].meta;
+
+	return m && json_object_object_get_ex(m, "kernels", &k) &&
+	       json_object_object_get_ex(k, se->kernel, &e) &&
+	       json_object_object_get_ex(e, "vcpu_pins", &v) &&
+	       json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0;
+}
+
 bool fl_ds_not_scalability(const struct fl_dataset *ds, char *why, size_t size)
 {
 	char b[256];
 
 	why[0] = 0;
-	for (size_t i = 0; i < ds->nrecs; i++)
-		if (strcmp(ds->recs[i].where, "guest") == 0) {
-			snprintf(why, size, "measured in an emulated guest (accel %s)",
-				 ds->recs[i].accel);
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct fl_rec *r = &ds->recs[i];
+
+		if (strcmp(r->where, "guest") != 0)
+			continue;
+		if (!strcmp(r->accel, "tcg")) {
+			snprintf(why, size, "measured in an emulated guest (accel %s)", r->accel);
 			return true;
 		}
+		/* a KVM guest counts only with its vCPUs pinned 1:1 (guest/run.sh --pin) */
+		if (r->series < 0 || !vcpus_pinned(ds, &ds->series[r->series])) {
+			snprintf(why, size,
+				 "measured in a guest whose vCPUs are not pinned (accel %s)",
+				 r->accel);
+			return true;
+		}
+	}
 	for (size_t s = 0; s < ds->nseries; s++) {
 		const struct fl_series *se = &ds->series[s];
 		const char *v = fl_meta_str(ds, se->dir, se->kernel, "vm", b, sizeof(b));
 
-		if (v && strcmp(v, "false") != 0 && *v) {
+		if (v && strcmp(v, "false") != 0 && *v && !vcpus_pinned(ds, se)) {
 			snprintf(why, size, "measured in a VM (%s)", v);
 			return true;
 		}

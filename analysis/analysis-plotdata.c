@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "analysis-report.h"
+#include "analysis-series.h"
 
 /* Counters that measure contention (names used by bench/ and refscheme.h). */
 static const char *const contention_counters[] = {
@@ -625,6 +626,125 @@ static int group_charts(struct ctx *x, const struct fl_case *cases, size_t nc, s
 	return rc ? -1 : 0;
 }
 
+/*
+ * The series' scaling chart (plots/scaling.gp): pread's throughput against
+ * workers, one chart per placement, a line per kernel and mode (colour:
+ * kernel, dash: mode), the measured counts that hit a topology boundary
+ * marked (fl_boundary, as the series' table labels them).
+ */
+static int scaling_charts(struct ctx *x, const struct fl_case *cases, size_t nc, int base)
+{
+	const struct fl_dataset *ds = x->ds;
+	static const char *const modes[] = {"threads", "processes"};
+	struct fl_platform pf;
+	int rc = 0;
+
+	if (ds->nseries < 2)
+		return 0;
+	fl_platform_of(ds, base, &pf);
+	for (size_t i0 = 0; i0 < nc; i0++) {
+		const char *pl = cases[i0].placement;
+		struct chart ch = {0};
+		struct fl_sbuf bx = {0}, bl = {0}, extra = {0};
+		char name[300], title[400], lab[300];
+		int nb = 0, minw = 1 << 30, maxw = 0, nw = 0;
+		double ymax = 0;
+		bool seen = false;
+
+		if (strcmp(cases[i0].workload, "pread"))
+			continue;
+		for (size_t j = 0; j < i0 && !seen; j++)
+			seen =
+			    !strcmp(cases[j].workload, "pread") && !strcmp(cases[j].placement, pl);
+		if (seen)
+			continue;
+		x->xtics.len = 0;
+		fl_sb_puts(&x->xtics, "");
+		/* worker counts of this placement, ascending, once each */
+		for (int w = 1, next; w <= 1 << 20; w = next) {
+			next = 1 << 30;
+			for (size_t j = 0; j < nc; j++)
+				if (!strcmp(cases[j].workload, "pread") &&
+				    !strcmp(cases[j].placement, pl) && cases[j].workers >= w &&
+				    cases[j].workers < next)
+					next = cases[j].workers;
+			if (next == 1 << 30)
+				break;
+			fl_sb_printf(&x->xtics, "%s%d", nw++ ? ", " : "", next);
+			minw = next < minw ? next : minw;
+			maxw = next;
+			fl_boundary(&pf, pl, next, lab, sizeof(lab));
+			if (lab[0]) {
+				fl_sb_printf(&bx, "%s%d", nb ? ", " : "", next);
+				fl_sb_puts(&bl, nb ? ", " : "");
+				gp_str(&bl, lab);
+				nb++;
+			}
+			next++;
+		}
+		if (nw < 2) {
+			fl_sb_free(&bx);
+			fl_sb_free(&bl);
+			continue;
+		}
+		x->xmin = minw;
+		x->xmax = maxw;
+		for (size_t s = 0; s < ds->nseries; s++)
+			for (size_t m = 0; m < 2; m++) {
+				size_t np = 0;
+
+				for (size_t j = 0; j < nc; j++) {
+					struct point pt;
+					bool ok;
+
+					if (strcmp(cases[j].workload, "pread") ||
+					    strcmp(cases[j].placement, pl) ||
+					    strcmp(cases[j].mode, modes[m]))
+						continue;
+					build_point(ds, &cases[j], (int)s, &pt, &ok);
+					if (!ok)
+						continue;
+					ymax = fmax(ymax, pt.su.hi / 1e6);
+					fl_sb_printf(&ch.dat, "%d %.6g %.6g %.6g\n", pt.w,
+						     pt.su.median / 1e6, pt.su.lo / 1e6,
+						     pt.su.hi / 1e6);
+					np++;
+				}
+				if (!np)
+					continue;
+				snprintf(lab, sizeof(lab), "%s, %s", ds->series[s].name, modes[m]);
+				if (ch.nseries) {
+					fl_sb_puts(&ch.titles, ", ");
+					fl_sb_puts(&ch.colors, ", ");
+					fl_sb_puts(&ch.points, ", ");
+					fl_sb_puts(&ch.dashes, ", ");
+				}
+				gp_str(&ch.titles, lab);
+				fl_sb_printf(&ch.colors, "\"%s\"",
+					     palette[s % (sizeof(palette) / sizeof(*palette))]);
+				fl_sb_printf(&ch.points, "%d", point_types[m]);
+				fl_sb_printf(&ch.dashes, "%d", m ? 2 : 1);
+				ch.nseries++;
+				end_block(&ch);
+			}
+		fl_sb_printf(
+		    &extra, "ymax = %.6g\nnb = %d\narray bx[%d] = [%s]\narray blab[%d] = [%s]\n",
+		    ymax * 1.25, nb, nb ? nb : 1, nb ? bx.s : "0", nb ? nb : 1, nb ? bl.s : "\"\"");
+		snprintf(name, sizeof(name), "scaling-pread-%s", pl);
+		sanitize(name);
+		snprintf(title, sizeof(title),
+			 "pread: the series' scaling, %s vs the other kernels (%s placement)",
+			 ds->series[base].name, pl);
+		rc |= emit_chart(x, "scaling", name, "pread", title, "throughput (Mops/s)", &ch,
+				 extra.s);
+		free_chart(&ch);
+		fl_sb_free(&bx);
+		fl_sb_free(&bl);
+		fl_sb_free(&extra);
+	}
+	return rc;
+}
+
 int fl_plotdata(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o)
 {
 	struct ctx x = {.ds = ds, .dir = dir};
@@ -677,6 +797,8 @@ int fl_plotdata(const struct fl_dataset *ds, int base, const char *dir, const st
 		if (first)
 			rc = group_charts(&x, cases, nc, i, base);
 	}
+	if (!rc)
+		rc = scaling_charts(&x, cases, nc, base);
 	snprintf(path, sizeof(path), "%s/plots-data/charts.list", dir);
 	if (!rc)
 		rc = fl_write_file(path, x.list.s, x.list.len);

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "analysis-report.h"
+#include "analysis-series.h"
 
 #define EXIT_USAGE 2
 
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 	    "  plotdata DIR                 chart data (DIR/plots-data/)\n"
 	    "  plot DIR                     chart data and charts (DIR/charts/, gnuplot)\n"
 	    "  report DIR                   DIR/report.html (headline, charts, verdicts)\n"
+	    "  series DIR                   the cover letter's table of the series' benchmark\n"
+	    "                               (pread: platform, modes x worker counts at the\n"
+	    "                               topology's boundaries, ops/s, change and its CI)\n"
 	    "\n"
 	    "options:\n"
 	    "  --baseline LABEL   baseline kernel label (default: 'base' if present, else the\n"
@@ -64,6 +68,8 @@ static void usage(FILE *f)
 	    "  --per-op           the metric per operation (counter / ops)\n"
 	    "  --title TEXT       heading of the table\n"
 	    "  --format F         html (default), md, text or tsv\n"
+	    "series options: --baseline, --filter K=GLOB (default workload=pread), --level,\n"
+	    "  --alpha, --threshold, --correction, --format md (default) or html\n"
 	    "\n"
 	    "compare exits 0 (no regression), 1 (a regression, or a case missing in a new\n"
 	    "kernel), 125 (cannot decide: too few repetitions, or emulated), 2 (usage or\n"
@@ -181,8 +187,8 @@ static int default_baseline(const struct fl_dataset *ds)
 	return b >= 0 && ds->series[b].dir == 0 ? b : 0;
 }
 
-static const char *const commands[] = {"compare",  "headline", "table",	 "export-csv",
-				       "plotdata", "plot",     "report", NULL};
+static const char *const commands[] = {"compare", "headline", "table",	"export-csv", "plotdata",
+				       "plot",	  "report",   "series", NULL};
 
 int main(int argc, char **argv)
 {
@@ -219,6 +225,7 @@ int main(int argc, char **argv)
 	const char *cmd, *baseline = NULL, *outdir = NULL, *expect = NULL;
 	int c, direction = 0, base, rc = 0, expect_rc = 0;
 	bool plots = true, quiet = false, known = false, scale_set = false, is_table = false;
+	bool format_set = false;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -343,6 +350,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			tb.format = optarg;
+			format_set = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -424,7 +432,25 @@ int main(int argc, char **argv)
 	if (!outdir)
 		outdir = argv[argc - 1];
 
-	if (!strcmp(cmd, "plotdata")) {
+	if (!strcmp(cmd, "series")) {
+		struct fl_sbuf out = {0};
+		bool wl = false;
+
+		for (size_t i = 0; i < o.nfilters; i++)
+			wl |= !strcmp(o.filters[i].key, "workload");
+		if (!wl && fl_filter_add(&o, "workload=pread"))
+			rc = EXIT_USAGE;
+		else if (format_set && strcmp(tb.format, "md") && strcmp(tb.format, "html") &&
+			 strcmp(tb.format, "text")) {
+			fprintf(stderr, "folio-lab-compare series: --format: md, text or html\n");
+			rc = EXIT_USAGE;
+		} else if (fl_series_table(&ds, base, &o, format_set ? tb.format : "md", &out)) {
+			rc = EXIT_USAGE;
+		} else {
+			fputs(out.s ? out.s : "", stdout);
+		}
+		fl_sb_free(&out);
+	} else if (!strcmp(cmd, "plotdata")) {
 		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE : 0;
 	} else if (!strcmp(cmd, "plot")) {
 		rc = fl_plotdata(&ds, base, argv[optind], &o) < 0 ? EXIT_USAGE

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "analysis-report.h"
+#include "analysis-series.h"
 
 #ifndef FL_SOURCE_DIR
 #define FL_SOURCE_DIR "."
@@ -446,6 +447,11 @@ static const char *chart_caption(const char *kind)
 	if (!strcmp(kind, "contention"))
 		return "Counter events per operation (median over repetitions, bars min..max): "
 		       "failed gets, cmpxchg retries, lost freezes.";
+	if (!strcmp(kind, "scaling"))
+		return "The series' scaling: median pread throughput of each kernel against "
+		       "workers (log2 axis), solid threads, dashed processes, the band the 95% "
+		       "CI of the median; dotted verticals: the worker counts that fill a "
+		       "topology boundary, labelled as in the table above.";
 	if (!strcmp(kind, "ceiling"))
 		return "Median throughput as a percentage of the single-cache-line ceiling "
 		       "(1 / median handoff latency) measured by the handoff workload on the "
@@ -837,6 +843,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	char path[PATH_MAX], why[256], when[64], *list;
 	time_t now = time(NULL);
 	int idx = 0, rc;
+	bool series = false;
 
 	if (plots) {
 		/* the chart data from the dataset in memory, then gnuplot: no round trip */
@@ -900,11 +907,48 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		free(copy);
 	}
 
+	/* the series' table (pread, several kernels) and its scaling chart */
+	for (size_t i = 0; i < nc && nrows && !series; i++)
+		if (!strcmp(cases[i].workload, "pread")) {
+			struct fl_cmp_opts so = *o;
+			char key[] = "workload", glob[] = "pread";
+			struct fl_filter f = {.key = key, .glob = glob};
+			struct fl_sbuf st = {0};
+
+			so.filters = &f;
+			so.nfilters = 1;
+			series = !fl_series_table(ds, base, &so, "html", &st);
+			if (series) {
+				fl_sb_puts(&out, "<section id=\"series\" class=\"series\">"
+						 "<h2>The series' table</h2>\n");
+				fl_sb_puts(&out, st.s);
+				if (list) {
+					char *copy = strdup(list), *save = NULL, *line;
+
+					for (line = strtok_r(copy, "\n", &save); line;
+					     line = strtok_r(NULL, "\n", &save)) {
+						char kind[64], name[512], cwl[256];
+
+						if (sscanf(line, "%63s %511s %255s", kind, name,
+							   cwl) == 3 &&
+						    !strcmp(kind, "scaling"))
+							figure(&out, &charts, dir, kind, name,
+							       &idx);
+					}
+					free(copy);
+				}
+				fl_sb_puts(&out, "</section>\n");
+			}
+			fl_sb_free(&st);
+		}
+
 	/* contents */
 	fl_sb_puts(&out, "<nav><ul>");
 	if (nrows)
 		fl_sb_puts(&out, "<li><a href=\"#headline\">Headline</a></li>"
 				 "<li><a href=\"#verdicts\">Verdicts</a></li>");
+	if (series)
+		fl_sb_puts(&out, "<li><a href=\"#series\">The series' table</a></li>");
 	for (size_t i = 0; i < nc; i++)
 		if (i == 0 || strcmp(cases[i - 1].workload, cases[i].workload)) {
 			fl_sb_puts(&out, "<li><a href=\"#wl-");
@@ -960,7 +1004,8 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 			char kind[64], name[512], cwl[256];
 
 			if (sscanf(line, "%63s %511s %255s", kind, name, cwl) != 3 ||
-			    strcmp(cwl, wl) || !strcmp(kind, "cover"))
+			    strcmp(cwl, wl) || !strcmp(kind, "cover") ||
+			    (series && !strcmp(kind, "scaling")))
 				continue;
 			figure(&out, &charts, dir, kind, name, &idx);
 		}

@@ -11,11 +11,15 @@ add_test(NAME analysis.plots
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/analysis-plots.sh $<TARGET_FILE:folio-lab-compare>)
 add_test(NAME analysis.report
   COMMAND ${CMAKE_CURRENT_LIST_DIR}/analysis-report.sh $<TARGET_FILE:folio-lab-compare>)
+# the series' table (series): platform, boundaries, changes and their CIs on seeded records
+add_test(NAME analysis.series
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/analysis-series.sh $<TARGET_FILE:folio-lab-compare>)
 # false-regression rate and power on seeded records of known answers (fixed seeds)
 add_test(NAME analysis.rates
   COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/analysis-rates.py $<TARGET_FILE:folio-lab-compare>
     --seeds 100)
 set_tests_properties(analysis.stats analysis.stats-scipy analysis.compare analysis.rates
+  analysis.series
   PROPERTIES LABELS unit SKIP_RETURN_CODE 77)
 # Not a test: 1e6 records (time, memory) and the rates for each correction.
 add_custom_target(analysis-benchmark
