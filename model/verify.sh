@@ -4,7 +4,7 @@
 # judged against the outcome declared for it below ("proven" or
 # "counterexample"). Exit 0 when every outcome is the expected one and
 # every scheme of include/folio-lab/refscheme.h is modelled; 1 otherwise;
-# 2 on bad usage; 77 when spin or a C compiler is missing. See README.md,
+# 2 on bad usage; 77 when spin or a C compiler is missing. See docs/model.md,
 # "Model check of the refcount protocol".
 set -euo pipefail
 
