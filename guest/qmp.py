@@ -136,10 +136,13 @@ def main():
     missing = sorted(pinned - start)
     if missing:
         die(f"planned host PUs {missing} are outside QEMU's allowed PUs {sorted(start)}")
+    # Fault injection for tests/guest-pin.sh: vCPU 0's pin "does not take".
+    fault = os.environ.get("FOLIO_LAB_PIN_FAULT") == "vcpu0-unpinned"
     for p in plan:
         if p["vcpu"] not in tid_of:
             die(f"QEMU has no vCPU {p['vcpu']}")
-        os.sched_setaffinity(tid_of[p["vcpu"]], {p["host_pu"]})
+        want = start if fault and p["vcpu"] == 0 else {p["host_pu"]}
+        os.sched_setaffinity(tid_of[p["vcpu"]], want)
     rest = sorted(start - pinned)
     others = [int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) not in vcpu_tids]
     if rest:
