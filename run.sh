@@ -107,10 +107,11 @@ cmd_setup() {
 }
 
 cmd_build() {
-	local blog
+	local blog t0
 	mkdir -p "$BUILD_DIR"
 	blog=$BUILD_DIR/build.log
 	log "building the userspace in $BUILD_DIR (log: $blog)"
+	t0=$(date +%s)
 	# Quiet unless it fails: the log's tail then says why.
 	if ! {
 		cmake -S "$LAB_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
@@ -122,6 +123,7 @@ cmd_build() {
 		tail -n 40 "$blog" >&2
 		die "build failed (full log: $blog)"
 	fi
+	log "... done in $(($(date +%s) - t0)) s"
 }
 
 harness() { exec "$BUILD_DIR/folio-lab" "$@"; }
