@@ -4,7 +4,8 @@
 # pins are read back before the suite and land in meta.json next to the
 # harness's own provenance: vcpu_pins[i].affinity is exactly [host_pu], each
 # PU once; the guest sees the planned shape (2 CPUs, 2 nodes, distance 11)
-# and its pread records come back. Then a pin that does not take (fault
+# and its pread records come back. A 1-vCPU guest (--bare) leaves PU 1 to
+# QEMU's other threads, read back too. Then a pin that does not take (fault
 # injected in guest/qmp.py) fails the run before the guest ever runs.
 source "$(dirname "$0")/guest-lib.sh"
 need_guest_tools
@@ -62,6 +63,20 @@ raw="$out/raw-base"
 n=$(grep -Ec '"kernel" *: *"base"' "$out/samples.jsonl" || true)
 [ "$n" -ge 2 ] || fail "want >= 2 pread records from the pinned guest, got $n"
 ok "guest: 2 CPUs, 2 nodes, distances 10 11, $n records"
+
+# One vCPU on PU 0 (--bare, an empty suite): QEMU's other threads get the PUs left.
+printf '#!/bin/sh\ntrue\n' >"$TEST_TMP/true.sh"
+t0=$(date +%s)
+"$LAB_ROOT/guest/run.sh" --kernel "base=$tree" --accel tcg --pin --smp 1 --mem 256 \
+	--timeout 300 --bare --script "$TEST_TMP/true.sh" --out "$TEST_TMP/out1" >"$TEST_TMP/log1" 2>&1 ||
+	fail "pinned 1-vCPU guest failed: $(tail -n 5 "$TEST_TMP/log1")"
+m1="$TEST_TMP/out1/meta.json"
+rest=$(python3 -c 'import os; print(sorted(os.sched_getaffinity(0) - {0}))')
+jq -e --argjson rest "$rest" '.kernels.base | (.vcpu_pins | length == 1 and .[0].affinity == [0])
+	and .qemu_threads.affinity == $rest and (.qemu_threads.read_back | all(. == $rest))' \
+	"$m1" >/dev/null ||
+	fail "1 vCPU: want it on [0] and QEMU's other threads on $rest: $(jq -c .kernels.base "$m1")"
+ok "1 vCPU on PU 0, QEMU's other threads on $rest ($(($(date +%s) - t0))s)"
 
 # A pin that does not take: the run fails before the guest runs (QEMU was
 # started paused and is stopped), and the message names the vCPU.

@@ -3,7 +3,7 @@
 add_test(NAME vmplan COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/vmplan.sh
   $<TARGET_FILE:folio-lab-vmplan>)
 set_tests_properties(vmplan PROPERTIES LABELS native TIMEOUT 60 SKIP_RETURN_CODE 77)
-# guest-pin: one pinned TCG boot (~10 s) and one refused pin (~2 s). Its vCPU
+# guest-pin: two pinned TCG boots (~10 s, ~7 s) and one refused pin (~3 s). Its vCPU
 # threads take every PU of this machine, so it holds the cpus lock of the
 # timing-sensitive native tests.
 add_test(NAME guest-pin COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-pin.sh)
