@@ -36,6 +36,14 @@ Options:
   --timeout S           per-guest time limit (default 1800)
   --no-native           skip the native suite
   --no-guests           skip the guests (native only; also skips KUnit)
+  --label LABEL         with --no-guests and --out: the native records are
+                        LABEL's (the kernel booted now, e.g. base), appended
+                        to DIR beside other labels' runs; folio_lab.ko is built
+                        against /lib/modules/$(uname -r)/build and loaded when
+                        the kernel can; then `./run.sh compare --baseline base
+                        DIR` (the bare-metal recipe: docs/bare-metal.md)
+  --replace-label       with --label: drop LABEL's earlier records from DIR
+                        first (otherwise a second run of a label is refused)
   --no-kunit            skip the KUnit suite (kunit/run.sh) in each kernel
 
 Comparison (passed on to folio-lab-compare; `./run.sh compare --help`):
@@ -90,11 +98,76 @@ interrupted() {
 		printf 'interrupted during the %s phase at %s; the records here are whole but the run is incomplete\n' \
 			"$phase" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/INTERRUPTED"
 	fi
+	unload_module
 	exit 130
 }
 trap interrupted INT TERM
 
-baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800
+# folio_lab.ko for a --no-guests run on an installed kernel: built against
+# the running kernel's headers and loaded, when this kernel can; otherwise
+# one line says why and the suite runs without the module workload.
+module_loaded=0
+load_module() {
+	local kdir ko why="" err
+	kdir=/lib/modules/$(uname -r)/build
+	if [ -e /dev/folio_lab ]; then
+		log "module: /dev/folio_lab is there: the module workload runs"
+		return 0
+	fi
+	if [ ! -e /proc/modules ]; then
+		why="this kernel ($(uname -r)) cannot load modules (no CONFIG_MODULES)"
+	elif [ "$(id -u)" != 0 ]; then
+		why="loading folio_lab.ko needs root"
+	elif [ ! -f "$kdir/Makefile" ]; then
+		why="no headers of $(uname -r) at $kdir (install linux-headers-$(uname -r))"
+	elif ! ko=$("$LAB_ROOT/kernel-module/build.sh" "$kdir" "$out/.module-${label:-native}" 2>"$out/.module-${label:-native}.log"); then
+		why="building folio_lab.ko against $kdir failed (log: $out/.module-${label:-native}.log)"
+	elif ! err=$(insmod "$ko" 2>&1); then
+		why="insmod $ko failed: $err"
+	else
+		module_loaded=1
+		for _ in $(seq 50); do
+			[ -e /dev/folio_lab ] && break
+			sleep 0.1
+		done
+		[ -e /dev/folio_lab ] || why="folio_lab.ko loaded but /dev/folio_lab did not appear"
+	fi
+	if [ -n "$why" ]; then
+		log "module: not loaded, the suite runs without it: $why"
+	else
+		log "module: folio_lab.ko built against $kdir and loaded"
+	fi
+}
+unload_module() {
+	[ "$module_loaded" = 1 ] || return 0
+	module_loaded=0
+	rmmod folio_lab 2>/dev/null || log "module: rmmod folio_lab failed; it stays loaded"
+}
+
+# The running kernel's tree for provenance: its headers' tree when it has the
+# .config (a lab --deb kernel's linux-headers does), else a copy of its config
+# (/boot/config-*, /proc/config.gz) in DIR/.kernel-LABEL; empty when none.
+running_kernel_tree() {
+	local kdir d
+	kdir=/lib/modules/$(uname -r)/build
+	if [ -f "$kdir/.config" ]; then
+		(cd "$kdir" && pwd -P)
+		return 0
+	fi
+	d=$out/.kernel-$label
+	mkdir -p "$d"
+	if [ -r "/boot/config-$(uname -r)" ]; then
+		cp "/boot/config-$(uname -r)" "$d/.config"
+	elif [ -r /proc/config.gz ]; then
+		zcat /proc/config.gz >"$d/.config"
+	else
+		rmdir "$d"
+		return 0
+	fi
+	printf '%s\n' "$d"
+}
+
+baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800 label="" label_given=0 replace=0
 kernels=() suite_args=() guest_args=() compare_args=() kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -115,6 +188,8 @@ while [ $# -gt 0 ]; do
 	--no-native) native=0 ;;
 	--no-guests) guests=0 ;;
 	--no-kunit) kunit=0 ;;
+	--label) [ $# -ge 2 ] || die "--label needs a value"; label=$2; label_given=1; shift ;;
+	--replace-label) replace=1 ;;
 	--alpha | --threshold | --correction | --filter)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		compare_args+=("$1" "$2"); shift ;;
@@ -125,11 +200,42 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+if [ "$label_given" = 1 ]; then
+	[[ $label =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ ]] ||
+		die "--label '$label': letters, digits and . _ + - only (up to 64), e.g. base, patched, patched-cas-put"
+	[ "$guests" = 0 ] || die "--label is for --no-guests runs (the guests' records carry their kernels' labels)"
+	[ "$native" = 1 ] || die "--label with --no-native would run nothing"
+	[ ${#kernels[@]} -eq 0 ] || die "--label and --kernel do not go together"
+	[ -n "$out" ] || die "--label needs --out DIR: the directory each kernel's run appends to"
+	export FOLIO_LAB_KERNEL_LABEL=$label
+else
+	[ "$replace" = 0 ] || die "--replace-label goes with --label"
+fi
+
 start=$(date +%s)
 out=${out:-$LAB_ROOT/results/main-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 log "results directory: $out"
+if [ -n "$label" ]; then
+	if [ -f "$out/samples.jsonl" ] &&
+		jq -en --arg l "$label" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1; then
+		[ "$replace" = 1 ] ||
+			die "$out already has records of '$label': another label, another --out, or --replace-label"
+		log "dropping the earlier records of '$label' from $out (--replace-label)"
+		tmp=$(mktemp "$out/.samples.XXXXXX")
+		jq -c --arg l "$label" 'select(.kernel != $l)' "$out/samples.jsonl" >"$tmp"
+		mv "$tmp" "$out/samples.jsonl"
+		if [ -f "$out/meta.json" ]; then
+			tmp=$(mktemp "$out/.meta.XXXXXX")
+			jq --arg l "$label" 'del(.kernels[$l])' "$out/meta.json" >"$tmp"
+			mv "$tmp" "$out/meta.json"
+		fi
+	fi
+	if [ -f "$out/samples.jsonl" ]; then
+		log "appending '$label' to $out (labels there: $(jq -r .kernel "$out/samples.jsonl" | sort -u | paste -sd, -))"
+	fi
+fi
 elapsed() { echo "$(( $(date +%s) - start ))s"; }
 
 phase=kernels
@@ -147,15 +253,35 @@ if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
 		die "kernel build returned ${#kernels[@]} trees for ${#labels[@]} labels (${labels[*]})"
 	: "${baseline:=base}"
 fi
+if [ -z "$baseline" ] && [ -n "$label" ]; then
+	baseline=$label
+	if [ "$label" != base ] && [ -f "$out/samples.jsonl" ] &&
+		jq -en 'any(inputs; .kernel == "base")' "$out/samples.jsonl" >/dev/null 2>&1; then
+		baseline=base
+	fi
+fi
 if [ -z "$baseline" ]; then
 	if [ ${#kernels[@]} -gt 0 ]; then baseline=${kernels[0]%%=*}; else baseline=native; fi
 fi
 
 phase=native
 if [ "$native" = 1 ]; then
-	log "native suite on $(uname -r) [$(elapsed)]"
+	[ "$guests" = 1 ] || load_module
+	log "native suite on $(uname -r)${label:+ as $label} [$(elapsed)]"
+	native_rc=0
 	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" \
-		run_phase "$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}"
+		run_phase "$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}" || native_rc=$?
+	unload_module
+	[ "$native_rc" = 0 ] || exit "$native_rc"
+	if [ -n "$label" ]; then
+		# Which kernel this label was (config hash), for history.
+		ktree=$(running_kernel_tree)
+		if [ -n "$ktree" ]; then
+			"$LAB_ROOT/harness/kernel-provenance.sh" "$out" "$label=$ktree"
+		else
+			log "provenance: no config of $(uname -r) found (/boot/config-*, /proc/config.gz)"
+		fi
+	fi
 fi
 
 phase=guests
@@ -198,7 +324,11 @@ case $verdict in
 0) summary="no regression against $baseline" ;;
 1) summary="REGRESSION against $baseline (see compare.md)" ;;
 125) summary="cannot decide against $baseline (emulated guests or too few repetitions; see compare.md)" ;;
-none) summary="native only: nothing to compare" ;;
+none)
+	summary="native only: nothing to compare"
+	if [ -n "$label" ]; then
+		summary="'$label' ($(uname -r)) recorded; labels in $out: $(jq -r .kernel "$out/samples.jsonl" | sort -u | paste -sd, -); after a run on each kernel: ./run.sh compare --baseline base $out"
+	fi ;;
 *) die "compare failed (exit $verdict)" ;;
 esac
 case $kunit_rc in

@@ -498,7 +498,7 @@ deb_config_only() {
 # running/FILE: from pristine source, or from a copy of the seed label's
 # --deb tree (kept in the entry for that), like the guest kernels.
 deb_build_one() {
-	local label=$1 final tmp logf start tree="" seed="" seed_label="" rc=0 pid tf lockfd
+	local label=$1 final tmp logf start tree="" seed="" seed_label="" rc=0 pid tf lockfd f
 	final=$(deb_dir "$label")
 	mkdir -p "$DEBS"
 	if [ ! -f "$final/.folio-lab-complete" ]; then
@@ -590,7 +590,7 @@ deb_build_one() {
 		printf 'config_hash=%s\n' "$(sha256sum "$tmp/tree/.config" | cut -c1-16)"
 		printf 'build_seconds=%s\nseeded_from=%s\nbuilt=%s\n' \
 			"$(($(date +%s) - start))" "${seed:-${tree:-none}}" "$(date -u +%FT%TZ)"
-		printf 'package=%s\n' $(cd "$tmp" && ls ./*.deb | sed 's|^\./||')
+		for f in "$tmp"/*.deb; do printf 'package=%s\n' "${f##*/}"; done
 	} >"$tmp/folio-lab-deb.txt"
 	cp "$tmp/tree/.config" "$tmp/config"
 	# A lab --deb tree is a copy of the cached lab tree (1.8 GB): not kept.
