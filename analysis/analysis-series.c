@@ -381,8 +381,17 @@ int fl_series_table(const struct fl_dataset *ds, int base, const struct fl_cmp_o
 				continue;
 		}
 		if (!fl_meta_str(ds, ds->series[s].dir, ds->series[s].kernel, "kernel_release", rel,
-				 sizeof(rel)))
-			snprintf(rel, sizeof(rel), "?");
+				 sizeof(rel))) {
+			const char *v = NULL;
+
+			/* no provenance: the records say which kernel ran */
+			for (size_t i = 0; i < ds->nrecs && !v; i++)
+				if (ds->recs[i].series == (int)s)
+					v = fl_rec_field(ds, &ds->recs[i], "kernel_release", rel,
+							 sizeof(rel));
+			if (!v)
+				snprintf(rel, sizeof(rel), "?");
+		}
 		fl_sb_printf(&t, "%s %s %s%s", nk++ ? "," : "", ds->series[s].name, rel,
 			     (int)s == base ? " (baseline)" : "");
 	}

@@ -4,7 +4,8 @@
 # usage: pread-scaling.sh measure [--quick]      (natively, or as a guest's suite)
 #        pread-scaling.sh workers PLACEMENT [--quick] [--topology T]
 #                                               (the worker counts measure uses)
-#        pread-scaling.sh summarize DIR          (host; HTML section on stdout)
+#        pread-scaling.sh summarize DIR          (host; HTML section on stdout,
+#                                               the series table in DIR/series.md)
 set -eu
 
 # The worker counts, for one placement, at the boundaries of this machine's
@@ -99,6 +100,8 @@ one NUMA node, one socket and all PUs." "$dir"
 	fi
 	# The cover letter's table: platform, boundaries, ops/s, change and its CI.
 	exp_compare series --format html "$dir"
+	# the same table as markdown, to paste into a cover letter
+	exp_compare series "$dir" >"$dir/series.md" 2>/dev/null || rm -f "$dir/series.md"
 	# ... and its chart, one per placement: `folio-lab-compare report` (which
 	# ./run.sh experiment runs next) draws charts/scaling-pread-PLACEMENT.svg.
 	for pl in $(jq -r 'select(.workload == "pread") | .placement' "$dir/samples.jsonl" | sort -u); do
