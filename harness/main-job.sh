@@ -167,6 +167,8 @@ running_kernel_tree() {
 	printf '%s\n' "$d"
 }
 
+# The lab's kernel labels (kernels/build.sh), for the --label check.
+declare -A LAB_LABELS=([base]=1 [patched]=1 [patched-cas-put]=1 [patched-broken]=1)
 baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800 label="" label_given=0 replace=0
 kernels=() suite_args=() guest_args=() compare_args=() kargs=()
 while [ $# -gt 0 ]; do
@@ -207,6 +209,17 @@ if [ "$label_given" = 1 ]; then
 	[ "$native" = 1 ] || die "--label with --no-native would run nothing"
 	[ ${#kernels[@]} -eq 0 ] || die "--label and --kernel do not go together"
 	[ -n "$out" ] || die "--label needs --out DIR: the directory each kernel's run appends to"
+	# On one of the lab's own kernels (release <version>-folio-lab-<label>
+	# [-lab|-custom][-debug-vm]), a different lab label is a mix-up.
+	rel=$(uname -r)
+	if [[ $rel == *-folio-lab-* ]] && [ -n "${LAB_LABELS[$label]:-}" ]; then
+		booted=${rel#*-folio-lab-}
+		booted=${booted%-debug-vm}
+		booted=${booted%-lab}
+		booted=${booted%-custom}
+		[ "$booted" = "$label" ] ||
+			die "--label $label, but the running kernel is $rel (the lab's '$booted'): boot the $label kernel, or --label $booted"
+	fi
 	export FOLIO_LAB_KERNEL_LABEL=$label
 else
 	[ "$replace" = 0 ] || die "--replace-label goes with --label"

@@ -5,8 +5,9 @@
 # Checks: records carry their labels, the second run loses nothing of the
 # first, meta.json has each label with the running kernel's provenance, the
 # module is loaded or a line says why not, compare exits 0/1/125 naming both;
-# refusals: a bad label, --label without --out or with guests, a label that
-# is already in DIR (unless --replace-label). Native only: seconds.
+# refusals: a bad label, --label without --out or with guests, another lab
+# label than the booted lab kernel's, a label that is already in DIR (unless
+# --replace-label). Native only: seconds.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,6 +38,11 @@ refuse "an empty label" --no-guests --quick --label '' --out "$D"
 refuse "a label with a space" --no-guests --quick --label 'my kernel' --out "$D"
 refuse "--label without --out" --no-guests --quick --label base
 refuse "--label with guests" --quick --label base --out "$D"
+# On the lab's own patched kernel, --label base is a mix-up (uname faked).
+mkdir "$T/bin"
+printf '#!/bin/sh\n[ "$1" = -r ] && { echo 6.12.117-folio-lab-patched; exit 0; }\nexec /bin/uname "$@"\n' >"$T/bin/uname"
+chmod +x "$T/bin/uname"
+PATH=$T/bin:$PATH refuse "--label base on the lab's patched kernel" --no-guests --quick --label base --out "$D"
 [ ! -e "$D/samples.jsonl" ] || fail "a refused run wrote records"
 
 labels_in() { jq -r .kernel "$D/samples.jsonl" | sort -u | paste -sd, -; }
