@@ -35,6 +35,7 @@ static const char css[] =
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\n"
     "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}\n"
     "table.prov td{text-align:left;font-family:monospace}\n"
+    "table.series td,table.series th{white-space:nowrap}\n"
     "tr.good td.verdict{background:#d4edda;font-weight:bold}\n"
     "tr.bad td.verdict{background:#f8d7da;font-weight:bold}\n"
     "tr.undecided td.verdict{background:#fff3cd}\n"
