@@ -205,10 +205,17 @@ grep -q 'hugetlb=on' "$T/huge.jsonl" || fail "--hugepages: no hugetlb=on backend
 
 # This machine: all its PUs, nodes as the host's.
 lstopo-no-graphics --of xml "$T/here.xml"
-here_pus=$(python3 -c 'import os; print(os.cpu_count())')
-"$VMPLAN" --smp host >"$T/here.jsonl" || fail "no plan for this machine (--smp host)"
+# (A hybrid CPU's PUs, some cores with SMT and some without, have no
+# sockets x cores x threads shape; one PU per core has.)
+if "$VMPLAN" --smp host >"$T/here.jsonl" 2>"$T/here.err"; then
+	want=$(hwloc-calc --number-of pu all) what=PUs
+elif "$VMPLAN" --smp host --placement nosmt >"$T/here.jsonl" 2>>"$T/here.err"; then
+	want=$(hwloc-calc --number-of core all) what=cores
+else
+	fail "no plan for this machine (--smp host, compact or nosmt): $(cat "$T/here.err")"
+fi
 n=$(grep -c '"vcpu"' "$T/here.jsonl")
-[ "$n" = "$here_pus" ] || fail "this machine: --smp host planned $n vCPUs, it has $here_pus PUs"
+[ "$n" = "$want" ] || fail "this machine: --smp host planned $n vCPUs, it has $want $what"
 jq -e 'select(.qemu) | .foreign == false and .host == "this machine"' "$T/here.jsonl" >/dev/null ||
 	fail "this machine's plan is not marked as this machine's"
 check "$T/here.jsonl" "$T/here.xml" "$(jq -c --argjson n "$n" 'select(.qemu) |
