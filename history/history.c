@@ -5,7 +5,7 @@
  *   import DIR...   records and provenance, one transaction, idempotent
  *   list            builds in order (record timestamps, then import order)
  *   trend           the metric per build with its CI; table, gnuplot chart, report section
- *   changes         where a lasting change starts, per case (README: the method)
+ *   changes         where a lasting change starts, per case (docs/history.md: the method)
  *   check           the newest build against the history before it (exit 0/1/125/2)
  *   export-kcidb    a results directory as KCIDB I/O JSON (kcidb.c)
  */

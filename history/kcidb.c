@@ -2,7 +2,7 @@
 /*
  * folio-lab-history export-kcidb: a results directory as KernelCI KCIDB I/O
  * JSON, schema version 4.0 (checkouts, builds, tests). The id scheme is in the
- * README ("Fleets"); every id starts with "ORIGIN:".
+ * docs/history.md ("Fleets: KCIDB"); every id starts with "ORIGIN:".
  */
 #include <errno.h>
 #include <getopt.h>

@@ -4,7 +4,7 @@
  * hammers their refcounts from the calling thread, with the real folio API
  * or with in-module copies of the refcount schemes (refscheme.h), so the
  * schemes can be compared inside one kernel. The ABI is
- * include/folio-lab/uapi.h; README.md ("The kernel module") describes it
+ * include/folio-lab/uapi.h; docs/module.md describes it
  * for users. Every scheme of refscheme.h's RS_SCHEMES table is a variant
  * here; the per-variant code below is generated from that table.
  */

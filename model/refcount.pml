@@ -116,7 +116,7 @@
 #endif
 
 #ifdef MUT_SET_ZERO
-#define ALLOC_SET_FROZEN 0 /* the hazard of seeds/003: set_page_count(0) */
+#define ALLOC_SET_FROZEN 0 /* the v1 review's hazard (docs/background.md): set_page_count(0) */
 #else
 #define ALLOC_SET_FROZEN FREE_VALUE /* set_page_count_frozen() */
 #endif

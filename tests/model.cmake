@@ -1,4 +1,4 @@
-# SPIN model check of the refcount protocol (model/, README.md "Model check
+# SPIN model check of the refcount protocol (model/, docs/model.md "Model check
 # of the refcount protocol"). model-verify runs verify.sh end to end
 # (--quick: the 2-getter configuration of every scheme and every mutation,
 # which also checks that every scheme of refscheme.h's table is modelled and

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The put-path race reported on v4 (DESIGN.md section 1), forced
+ * The put-path race reported on v4 (docs/background.md, "The put-path race reported on v4"), forced
  * deterministically on the schemes of refscheme.h with real threads:
  *
  *   T1 holds the only reference of life 1 and puts it; it is stopped inside

@@ -427,7 +427,7 @@ static inline bool rs_frozen_bit_cas_put_put(rs_atomic_t *v, int nr, struct rs_s
 
 /*
  * inverted-bit: the encoding the authors rejected for its masking cost
- * (seeds/003: "extra bit on each active refcount, and (un)masking will be
+ * (the v1 review, docs/background.md: "extra bit on each active refcount, and (un)masking will be
  * required on each refcount read/set"). A live page with n references
  * holds RS_LIVE | n; frozen is 0 (so zeroed memory, memset() and a stray
  * set_page_count(p, 0) are all frozen) plus junk below bit 31. Otherwise
