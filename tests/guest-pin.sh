@@ -6,7 +6,8 @@
 # PU once; the guest sees the planned shape (2 CPUs, 2 nodes, distance 11)
 # and its pread records come back. A 1-vCPU guest (--bare) leaves PU 1 to
 # QEMU's other threads, read back too. Then a pin that does not take (fault
-# injected in guest/qmp.py) fails the run before the guest ever runs.
+# injected in guest/qmp.py) fails the run before the guest ever runs. Under
+# KVM (working here or not) the pin is on by default.
 source "$(dirname "$0")/guest-lib.sh"
 need_guest_tools
 command -v jq >/dev/null || skip "jq missing"
@@ -78,6 +79,21 @@ jq -e --argjson rest "$rest" '.kernels.base | (.vcpu_pins | length == 1 and .[0]
 	"$m1" >/dev/null ||
 	fail "1 vCPU: want it on [0] and QEMU's other threads on $rest: $(jq -c .kernels.base "$m1")"
 ok "1 vCPU on PU 0, QEMU's other threads on $rest ($(($(date +%s) - t0))s)"
+
+# Under KVM the pin is the default: the boot line says so (whether KVM then
+# works on this machine or not), and a default pin that cannot be planned
+# leaves the vCPUs floating with a warning instead of refusing the run.
+"$LAB_ROOT/guest/run.sh" --kernel "base=$tree" --accel kvm --smp 2 --nodes 1 --mem 256 \
+	--timeout 120 --bare --script "$TEST_TMP/true.sh" --out "$TEST_TMP/kvm1" >"$TEST_TMP/kvm1.log" 2>&1 || true
+grep -q 'booting base (kvm, 2 vCPUs pinned (compact)' "$TEST_TMP/kvm1.log" ||
+	fail "--accel kvm did not pin by default: $(head -n 5 "$TEST_TMP/kvm1.log")"
+over=$((npus * 2))
+"$LAB_ROOT/guest/run.sh" --kernel "base=$tree" --accel kvm --smp "$over" --nodes 1 --mem 256 \
+	--timeout 120 --bare --script "$TEST_TMP/true.sh" --out "$TEST_TMP/kvm2" >"$TEST_TMP/kvm2.log" 2>&1 || true
+grep -q "WARNING: KVM guest NOT pinned (no plan: folio-lab-vmplan: --smp $over" "$TEST_TMP/kvm2.log" &&
+	grep -q "booting base (kvm, $over vCPUs, 1 nodes" "$TEST_TMP/kvm2.log" ||
+	fail "an unplannable default KVM pin: $(head -n 5 "$TEST_TMP/kvm2.log")"
+ok "KVM: pinned by default; an impossible default pin warns and floats"
 
 # A pin that does not take: the run fails before the guest runs (QEMU was
 # started paused and is stopped), and the message names the vCPU.
