@@ -15,6 +15,8 @@ set -eu
 #   compact: 1, one core's PUs (SMT), one NUMA node's PUs, one socket's PUs,
 #            all PUs (the tree order: a core's siblings, then a node, ...)
 #   scatter: 1, one PU per socket, one per node, one per core (SMT), all PUs
+#   nosmt:   (SMT machines only; nothing without SMT) 1, the cores of a node,
+#            of a socket, all cores, one PU each
 #   others:  1 and all the placement's PUs
 # folio-lab-compare series labels each count with the boundary it hits
 # (analysis/analysis-series.c fl_boundary, the same rules). --quick: 1 and
@@ -57,6 +59,11 @@ workers() {
 				want(tpc)
 				if (nodes > 1 && pus % nodes == 0) want(pus / nodes)
 				if (pkgs > 1 && pus % pkgs == 0) want(pus / pkgs)
+			} else if (pl == "nosmt" && tpc == 1) {
+				exit 0   # no SMT: the same PUs as compact, nothing to add
+			} else if (!quick && pl == "nosmt") {
+				if (nodes > 1 && cores % nodes == 0) want(cores / nodes)
+				if (pkgs > 1 && cores % pkgs == 0) want(cores / pkgs)
 			} else if (!quick && pl == "scatter") {
 				if (pkgs > 1) want(pkgs)
 				if (nodes > 1) want(nodes)
@@ -74,8 +81,10 @@ measure() {
 	d=2 r=5 q=""
 	[ "${1:-}" = --quick ] && d=0.3 r=2 q=--quick
 	for mode in threads processes; do
-		for placement in compact scatter; do
+		for placement in compact scatter nosmt; do
 			w=$(workers "$placement" $q || true)
+			# nosmt: only where SMT makes it differ from compact
+			[ -n "$w" ] || [ "$placement" != nosmt ] || continue
 			[ -n "$w" ] || echo "pread-scaling: no topology from '$lab plan': the default sweep" >&2
 			"$lab" bench --out "${OUT:?}" --workload pread --mode "$mode" \
 				--placement "$placement" --opt size=64 --opt offset=0 \
@@ -90,8 +99,8 @@ summarize() {
 	sel=workload=pread
 	exp_header pread-scaling "Review question 1: the gain of the frozen bit on the series' own benchmark \
 (every worker preads 64 bytes at offset 0 of one tmpfs file) against the number of workers, \
-threads and processes, per placement, at the worker counts where the workers fill one core, \
-one NUMA node, one socket and all PUs." "$dir"
+threads and processes, per placement (compact, scatter, and nosmt on SMT machines), at the \
+worker counts where the workers fill one core, one NUMA node, one socket, all cores and all PUs." "$dir"
 	exp_table "$dir" "$sel" kernel,mode,placement "pread, Mops/s (median over repetitions)"
 	if [ "$(exp_kernels "$dir" | wc -l)" -lt 2 ]; then
 		printf '<p>One kernel label only: no series table (it compares kernels).</p>\n'

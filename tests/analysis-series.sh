@@ -36,8 +36,10 @@ big = pus == 64
 rng = random.Random(12)
 os.makedirs(d, exist_ok=True)
 # compact: 1, a core, a node, a socket, all PUs, and 8 (no boundary);
+# nosmt: 1, a node's cores, a socket's cores, all cores;
 # scatter: 1, one per socket, one per node, all cores, all PUs
-counts = {"compact": [1, 2, 8, 16, 32, 64], "scatter": [1, 2, 4, 32, 64]} if big else \
+counts = {"compact": [1, 2, 8, 16, 32, 64], "nosmt": [1, 8, 16, 32],
+          "scatter": [1, 2, 4, 32, 64]} if big else \
     {"compact": [1, 2]}
 def gain(k, w):
     if k == "patched":
@@ -49,7 +51,9 @@ def nodes(pl, w):
     if not big:
         return [0] * w
     # compact fills a node (16 PUs) before the next; scatter goes round the 4 nodes
-    return [i // 16 for i in range(w)] if pl == "compact" else [i % 4 for i in range(w)]
+    # (nosmt: 8 cores a node, one PU each)
+    return [i // 16 for i in range(w)] if pl == "compact" else \
+        [i // 8 for i in range(w)] if pl == "nosmt" else [i % 4 for i in range(w)]
 n = 0
 with open(os.path.join(d, "samples.jsonl"), "w") as f:
     for k in kernels:
@@ -144,16 +148,20 @@ if any(len(r) != len(head) for r in rows):
     bad("rows of different widths")
 order = [(r[0], r[1], int(r[2])) for r in rows]
 want = [(m, pl, w) for m in ("threads", "processes") for pl, ws in
-        (("compact", [1, 2, 8, 16, 32, 64]), ("scatter", [1, 2, 4, 32, 64])) for w in ws]
+        (("compact", [1, 2, 8, 16, 32, 64]), ("nosmt", [1, 8, 16, 32]),
+         ("scatter", [1, 2, 4, 32, 64])) for w in ws]
 if order != want:
     bad(f"rows {order}")
 bounds = {("compact", 1): "1 PU", ("compact", 2): "1 core (its SMT siblings)",
           ("compact", 8): "-", ("compact", 16): "1 NUMA node", ("compact", 32): "1 socket",
-          ("compact", 64): "all PUs (SMT)", ("scatter", 1): "1 PU",
+          ("compact", 64): "all PUs (SMT)", ("nosmt", 1): "1 core",
+          ("nosmt", 8): "cores of 1 NUMA node", ("nosmt", 16): "cores of 1 socket",
+          ("nosmt", 32): "all cores", ("scatter", 1): "1 PU",
           ("scatter", 2): "1 PU per socket", ("scatter", 4): "1 PU per NUMA node",
           ("scatter", 32): "all cores, 1 PU each", ("scatter", 64): "all PUs (SMT)"}
 nodes = {("compact", 1): 1, ("compact", 2): 1, ("compact", 8): 1, ("compact", 16): 1,
-         ("compact", 32): 2, ("compact", 64): 4, ("scatter", 1): 1, ("scatter", 2): 2,
+         ("compact", 32): 2, ("compact", 64): 4, ("nosmt", 1): 1, ("nosmt", 8): 1,
+         ("nosmt", 16): 2, ("nosmt", 32): 4, ("scatter", 1): 1, ("scatter", 2): 2,
          ("scatter", 4): 4, ("scatter", 32): 4, ("scatter", 64): 4}
 def true_pct(k, w):
     g = (1.02 if w == 1 else 1.20 if w >= 16 else 1.10) if k == "patched" else \

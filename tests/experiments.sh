@@ -183,7 +183,7 @@ grep -q '<tr><td>threads</td><td>compact</td><td>2</td><td>-</td><td>-</td><td>3
 	bad "pread-scaling: series row: $(grep -m1 '<tr><td>threads</td><td>compact</td><td>2<' "$T/pread-scaling.html")"
 # pread-scaling's worker counts at the boundaries of a synthetic 2-socket SMT box
 if [ -x "$(dirname "$BIN")/folio-lab" ]; then
-	for pw in "compact 1,2,16,32,64" "scatter 1,2,4,32,64"; do
+	for pw in "compact 1,2,16,32,64" "scatter 1,2,4,32,64" "nosmt 1,8,16,32"; do
 		got=$(FOLIO_LAB_BIN=$(dirname "$BIN")/folio-lab sh "$SRC/experiments/pread-scaling.sh" \
 			workers "${pw% *}" --topology "pack:2 numa:2 core:8 pu:2")
 		[ "$got" = "${pw#* }" ] && ok "pread-scaling workers ${pw% *}: $got" ||
