@@ -6,9 +6,10 @@
  * pus:LIST) over the host's hwloc topology chooses the host PUs (its first
  * N); the vCPUs take them in host topology order, so vCPU i's guest socket,
  * core and thread are those of its PU on the host. Guest NUMA nodes split the
- * vCPUs evenly, each within one host node, and their memory is a backend
- * bound to that host node. Prints one JSON object per vCPU and one with the
- * QEMU arguments. `folio-lab-vmplan --help`.
+ * vCPUs evenly, each within one host node (a die when it is smaller than a
+ * socket), and their memory is a backend bound to that host node; their
+ * distances are the host's. Prints one JSON object per vCPU and one with the
+ * QEMU arguments. `folio-lab-vmplan --help`; docs/many-core.md.
  */
 #include <errno.h>
 #include <math.h>
@@ -217,7 +218,7 @@ static void print_json(struct json_object *o)
 int main(int argc, char **argv)
 {
 	const char *spec = NULL, *pname = "compact";
-	unsigned int smp = 0, nodes = 0, mem = 2048, n, per, S = 0, C = 0, T = 0;
+	unsigned int smp = 0, nodes = 0, mem = 2048, n, per, S = 0, C = 0, T = 0, D = 1;
 	bool smp_host = false, huge = false;
 	struct fl_topo topo;
 	struct fl_placement pl;
@@ -300,6 +301,28 @@ int main(int argc, char **argv)
 	if (mem % nodes)
 		return refuse("--mem %u does not divide into --nodes %u", mem, nodes);
 	per = n / nodes;
+	/*
+	 * A guest node inside a socket is a die of it: QEMU shares the L3 per
+	 * die, and Linux warns when an LLC spans NUMA nodes. A node never splits
+	 * a core, and one larger than a socket holds whole sockets.
+	 */
+	if (per < C * T) {
+		if ((C * T) % per || per % T)
+			return refuse("--nodes %u: a guest node of %u vCPUs %s; choose --nodes so "
+				      "that a node holds whole cores of one socket (%u cores x %u "
+				      "threads) or whole sockets",
+				      nodes, per,
+				      per % T ? "would split a core's SMT threads"
+					      : "does not divide a socket",
+				      C, T);
+		D = C * T / per;
+	} else if (per % (C * T)) {
+		return refuse(
+		    "--nodes %u: a guest node of %u vCPUs would hold part of a socket of "
+		    "%u; choose --nodes so that a node holds whole sockets or whole cores "
+		    "of one socket",
+		    nodes, per, C * T);
+	}
 	for (unsigned int g = 0; g < nodes; g++) {
 		for (unsigned int i = g * per; i < (g + 1) * per; i++) {
 			v[i].guest_node = g;
@@ -345,7 +368,10 @@ int main(int argc, char **argv)
 	add(q, "-m");
 	addf(q, "%uM", mem);
 	add(q, "-smp");
-	addf(q, "%u,sockets=%u,cores=%u,threads=%u", n, S, C, T);
+	if (D > 1)
+		addf(q, "%u,sockets=%u,dies=%u,cores=%u,threads=%u", n, S, D, C / D, T);
+	else
+		addf(q, "%u,sockets=%u,cores=%u,threads=%u", n, S, C, T);
 	for (unsigned int g = 0; g < nodes; g++) {
 		int h = v[g * per].c.node;
 
@@ -393,6 +419,7 @@ int main(int argc, char **argv)
 	json_object_object_add(o, "foreign", json_object_new_boolean(topo.foreign));
 	json_object_object_add(o, "placement", json_object_new_string(pname));
 	json_object_object_add(o, "sockets", json_object_new_int((int)S));
+	json_object_object_add(o, "dies", json_object_new_int((int)D));
 	json_object_object_add(o, "cores", json_object_new_int((int)C));
 	json_object_object_add(o, "threads", json_object_new_int((int)T));
 	json_object_object_add(o, "nodes", json_object_new_int((int)nodes));
