@@ -909,7 +909,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	}
 
 	/* the series' table (pread, several kernels) and its scaling chart */
-	for (size_t i = 0; i < nc && nrows && !series; i++)
+	for (size_t i = 0, tried = 0; i < nc && nrows && !tried; i++)
 		if (!strcmp(cases[i].workload, "pread")) {
 			struct fl_cmp_opts so = *o;
 			char key[] = "workload", glob[] = "pread";
@@ -918,6 +918,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 
 			so.filters = &f;
 			so.nfilters = 1;
+			tried = 1; /* once: a failure says why on stderr */
 			series = !fl_series_table(ds, base, &so, "html", &st);
 			if (series) {
 				fl_sb_puts(&out, "<section id=\"series\" class=\"series\">"
