@@ -39,6 +39,8 @@ Commands:
   compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating
   headline ...            compare, printing only the cover-letter headline
   table DIR               medians or ratios per row and worker count
+  series DIR              the series' table: platform, boundary worker counts,
+                          ops/s, change and CI per kernel
   plot DIR                draw the charts of a results directory
   report DIR              the self-contained HTML report of a results directory
   verify                  model-check the refcount protocol with SPIN
@@ -146,7 +148,7 @@ main() {
 	test) cmd_test "$@" ;;
 	bench | plan | list | merge)
 		cmd_setup && cmd_build && harness "$cmd" "$@" ;;
-	compare | headline | table | report | export-csv | plotdata)
+	compare | headline | table | series | report | export-csv | plotdata)
 		cmd_setup && cmd_build && exec "$BUILD_DIR/folio-lab-compare" "$cmd" "$@" ;;
 	kernels) cmd_setup && exec "$LAB_ROOT/kernels/build.sh" "$@" ;;
 	guest) cmd_setup && cmd_build && exec "$LAB_ROOT/guest/run.sh" "$@" ;;
