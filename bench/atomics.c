@@ -51,6 +51,93 @@ static const struct fl_param atomics_params[] = {
     FL_REF_PARAM_GET_NR, FL_REF_PARAM_BASE_REFS(0), FL_PARAMS_END,
 };
 
+#define ATOMICS_SUMMARY(ID, id, name, counters, summary) summary,
+static const char *const atomics_summaries[] = {RS_SCHEMES(ATOMICS_SUMMARY) NULL};
+#undef ATOMICS_SUMMARY
+
+/* The counters a scheme can move (rs_schemes[].counters): the rest stay 0. */
+static unsigned int atomics_variant_counters(int v)
+{
+	return v >= 0 && v < RS_NR_SCHEMES ? rs_schemes[v].counters : 0;
+}
+
+static const struct fl_suite_run atomics_suite[] = {
+    {FL_IN_FULL | FL_IN_EVERYWHERE, "--variant all"},
+    {0, NULL},
+};
+
+/* Counters and ops are published together every 64 iterations: the slack. */
+#define SLACK "(128 * .workers)"
+#define LIVE_GETS                                                                                  \
+	".counters.gets_ok > 0 and .counters.gets_failed == 0 and .counters.frees == 0 and "       \
+	".counters.free_races == 0 and .counters.junk_left == 0 and .counters.guard_resets == 0 "  \
+	"and ((.counters.gets_ok - .ops) | fabs) <= " SLACK
+static const struct fl_smoke atomics_smoke[] = {
+    /* Nothing frozen, base held: every get succeeds, nobody frees. */
+    {.args = "--mode threads --variant all", .check = LIVE_GETS, .what = "gets on a live word"},
+    {.args = "--mode processes --variant all", .check = LIVE_GETS, .what = "gets on a live word"},
+    /*
+     * A free page: every checked get fails, plain-add's "succeed".
+     * frozen-bit, -cas-put, inverted-bit: each failed get leaves junk or
+     * resets it at 2^30 (2^20 gets of 1024); frozen-bit-undo: one worker's
+     * undo always takes.
+     */
+    {.args = "--variant all --opt base_refs=0 --opt get_nr=1024",
+     .check =
+	 "(if .variant == \"plain-add\" then .counters.gets_ok > 0 else "
+	 ".counters.gets_ok == 0 and .counters.gets_failed > 0 and .counters.frees == 0 and "
+	 "((.counters.gets_failed - .ops) | fabs) <= " SLACK " end) and "
+	 "(if (.variant == \"frozen-bit\" or .variant == \"frozen-bit-cas-put\" or "
+	 ".variant == \"inverted-bit\") then "
+	 "((.counters.junk_left + .counters.guard_resets - .counters.gets_failed) | fabs) <= " SLACK
+	 " and .counters.junk_left > 0 and "
+	 "(.counters.gets_failed < 2 * 1048576 * .workers or .counters.guard_resets > 0) "
+	 "elif .variant == \"frozen-bit-undo\" then "
+	 ".counters.junk_left + .counters.guard_resets <= .counters.gets_failed + " SLACK " and "
+	 "(.workers > 1 or .counters.junk_left == 0) "
+	 "else .counters.junk_left == 0 end)",
+     .what = "gets and junk on a free page"},
+    /* Freezes on per-worker words always win; plain-add takes none. */
+    {.args = "--variant all --opt target=per-worker --opt mix=freezer --opt freeze_every=16 "
+	     "--opt hold=4",
+     .check = "(if .variant == \"plain-add\" then .counters.freezes_won == 0 and "
+	      ".counters.freezes_lost == 0 else .counters.freezes_won > 0 and "
+	      ".counters.freezes_lost == 0 end) and .counters.gets_failed == 0 and "
+	      ".counters.frees == 0 and .params.target == \"per-worker\" and "
+	      ".params.mix == \"freezer\" and .params.freeze_every == \"16\"",
+     .what = "freezes on private words, params recorded"},
+    /*
+     * Freezes on the shared word, against the other worker's gets: some may
+     * lose or make gets fail, but some win, and nobody ever frees.
+     */
+    {.args = "--variant all --opt mix=freezer --opt freeze_every=8",
+     .check = "(if .variant == \"plain-add\" then .counters.freezes_won == 0 else "
+	      ".counters.freezes_won > 0 and (.workers > 1 or (.counters.freezes_lost == 0 and "
+	      ".counters.gets_failed == 0)) end) and .counters.frees == 0 and "
+	      ".counters.free_races == 0",
+     .what = "freezes on a shared word"},
+    /* GUP-sized gets on a word with base references: the count stays far from bit 31. */
+    {.args = "--variant all --opt get_nr=1024 --opt base_refs=3",
+     .check = ".counters.gets_ok > 0 and .counters.gets_failed == 0 and .counters.frees == 0",
+     .what = "pins on a live word"},
+    /* get-put, as the module's: an unconditional get never fails. */
+    {.args = "--variant all --opt mix=get-put",
+     .check = "((.counters.gets_ok - .ops) | fabs) <= " SLACK " and "
+	      ".counters.gets_failed == 0 and .counters.frees == 0 and .counters.junk_left == 0",
+     .what = "unconditional gets"},
+    /*
+     * free-cycle: every op is one allocation and one final put that frees,
+     * for every scheme, and nobody else is there to race it.
+     */
+    {.args = "--variant all --opt target=per-worker --opt mix=free-cycle",
+     .check = "((.counters.frees - .ops) | fabs) <= " SLACK " and .counters.gets_failed == 0 "
+	      "and .counters.free_races == 0 and .counters.cas_retries == 0",
+     .what = "every cycle frees once"},
+    {NULL},
+};
+#undef LIVE_GETS
+#undef SLACK
+
 /* One word per pair of cache lines so per-worker words never share a line. */
 struct atomics_word {
 	_Alignas(FL_CACHELINE) rs_atomic_t v;
@@ -218,6 +305,10 @@ const struct fl_workload fl_workload_atomics = {
     .summary = "the refcount schemes of include/folio-lab/refscheme.h (the variants below) in "
 	       "userspace: try_get/put on one shared or per-worker 32-bit word",
     .variants = atomics_variants,
+    .variant_summaries = atomics_summaries,
+    .variant_counters = atomics_variant_counters,
+    .suite = atomics_suite,
+    .smoke = atomics_smoke,
     .params = atomics_params,
     .counters = atomics_counters,
     .check = atomics_check,

@@ -49,6 +49,21 @@ static const struct fl_param fault_params[] = {
     FL_PARAMS_END,
 };
 
+/* An op is a page; pages come in cycles of `pages`, each a real fault. */
+static const struct fl_smoke fault_smoke[] = {
+    {.args = "--mode threads",
+     .check = "((.counters.maps * 64 - .ops) | fabs) <= 64 * .workers and .counters.minflt > 0",
+     .what = "ops = 64 * maps, minor faults seen"},
+    {.args = "--mode processes",
+     .check = "((.counters.maps * 64 - .ops) | fabs) <= 64 * .workers and .counters.minflt > 0",
+     .what = "ops = 64 * maps, minor faults seen"},
+    {.args = "--workers 1 --opt populate=populate --opt pages=16 --opt thp=madvise",
+     .check = "((.counters.maps * 16 - .ops) | fabs) <= 16",
+     .what = "ops = 16 * maps",
+     .records = 1},
+    {NULL},
+};
+
 struct fault_shared {
 	size_t len;
 	size_t page;
@@ -203,6 +218,7 @@ const struct fl_workload fl_workload_fault = {
     .variants = fault_variants,
     .params = fault_params,
     .counters = fault_counters,
+    .smoke = fault_smoke,
     .setup = fault_setup,
     .worker_init = fault_worker_init,
     .testcase = fault_testcase,

@@ -403,6 +403,28 @@ out:
 	return ret;
 }
 
+/* The ceiling needs two PUs; it is a property of the machine: one repetition. */
+static const struct fl_suite_run handoff_suite[] = {
+    {FL_IN_FULL | FL_IN_EVERYWHERE, "--reps 1"},
+    {0, NULL},
+};
+
+/* Two ordered pairs and the ceiling. */
+static const struct fl_smoke handoff_smoke[] = {
+    {.args = "--workers 2",
+     .check = "if .variant == \"pingpong\" then (.pu_a | type == \"number\") and "
+	      "(.pu_b | type == \"number\") and .pu_a != .pu_b and .handoff_ns > 0 and "
+	      ".workers == 2 and .pus == [.pu_a, .pu_b] and "
+	      "(((.duration_s * 1e9 / .ops / 2 - .handoff_ns_mean) | fabs) < "
+	      "0.01 * .handoff_ns_mean) "
+	      "elif .variant == \"ceiling\" then .handoff_ns > 0 and "
+	      "(((.ops_per_sec * .handoff_ns - 1e9) | fabs) < 1e3) else false end",
+     .what = "pair and ceiling records",
+     .records = 3,
+     .prints = "rows pu_a, columns pu_b"},
+    {NULL},
+};
+
 const struct fl_workload fl_workload_handoff = {
     .name = "handoff",
     .summary = "cache-line ping-pong between each ordered pair of PUs: one-way handoff "
@@ -412,5 +434,7 @@ const struct fl_workload fl_workload_handoff = {
     .counters = handoff_counters,
     .flags = FL_WL_THREADS_ONLY,
     .min_workers = 2,
+    .suite = handoff_suite,
+    .smoke = handoff_smoke,
     .run = handoff_run,
 };

@@ -35,6 +35,34 @@ static const char *const module_variants[FOLIO_LAB_NR_VARIANTS + 1] = {
 #undef MODULE_VARIANT
 _Static_assert(FOLIO_LAB_NR_VARIANTS == RS_NR_SCHEMES + 1, "uapi variants: kernel + RS_SCHEMES");
 
+#define MODULE_SUMMARY(ID, id, name, counters, summary) [FOLIO_LAB_VARIANT_##ID] = summary,
+static const char *const module_summaries[FOLIO_LAB_NR_VARIANTS + 1] = {
+    [FOLIO_LAB_VARIANT_KERNEL] = "the running kernel's own folio API on real folios "
+				 "(folio_try_get, folio_put, folio_ref_freeze)",
+    RS_SCHEMES(MODULE_SUMMARY)};
+#undef MODULE_SUMMARY
+
+/* kernel: the uapi's gets, frees and freezes; a scheme: its rs_schemes[].counters. */
+static unsigned int module_variant_counters(int v)
+{
+	if (v == FOLIO_LAB_VARIANT_KERNEL)
+		return RS_C_GET | RS_C_FREEZE;
+	return v > 0 && v < FOLIO_LAB_NR_VARIANTS ? rs_schemes[v - 1].counters : 0;
+}
+
+/* Where the module is loaded (the guests), every variant, in every suite. */
+static const struct fl_suite_run module_suite[] = {
+    {FL_IN_FULL | FL_IN_QUICK | FL_IN_EVERYWHERE, "--variant all"},
+    {0, NULL},
+};
+
+static const struct fl_smoke module_smoke[] = {
+    {.args = "--variant all",
+     .check = ".counters.gets_ok > 0 and .counters.frees == 0",
+     .what = "gets on live folios and counters"},
+    {NULL},
+};
+
 /* counters[i] of a slot is field i of struct rs_stats, as in atomics. */
 #define MODULE_COUNTER(field, name, help) [RS_STAT_##field] = name,
 static const char *const module_counters[RS_NR_STATS + 1] = {RS_STATS(MODULE_COUNTER)};
@@ -273,6 +301,12 @@ const struct fl_workload fl_workload_module = {
     .summary = "folio refcount ops in the kernel via folio_lab.ko (real folios and "
 	       "in-module scheme copies)",
     .variants = module_variants,
+    .variant_summaries = module_summaries,
+    .variant_counters = module_variant_counters,
+    .suite = module_suite,
+    .requires = FOLIO_LAB_DEVICE,
+    .requires_why = "the module runs in the guests",
+    .smoke = module_smoke,
     .params = module_params,
     .counters = module_counters,
     .flags = FL_WL_SELF_TIMED,

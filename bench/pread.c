@@ -29,6 +29,25 @@ static const struct fl_param pread_params[] = {
     FL_PARAMS_END,
 };
 
+/* Both modes, in every suite; the quick suite's pread is the series' own figure. */
+static const struct fl_suite_run pread_suite[] = {
+    {FL_IN_FULL | FL_IN_QUICK | FL_IN_EVERYWHERE, "--mode threads"},
+    {FL_IN_FULL | FL_IN_QUICK | FL_IN_EVERYWHERE, "--mode processes"},
+    {0, NULL},
+};
+
+static const struct fl_smoke pread_smoke[] = {
+    {.args = "--mode threads",
+     .check = "((.counters.bytes - 64 * .ops) | fabs) <= 64 * .workers",
+     .what = "bytes = 64 * ops"},
+    {.args = "--mode processes"},
+    /* A given file, opened by each worker, at an offset in its second page. */
+    {.args = "--opt file=smoke-file --opt open=per-worker --opt offset=4096 --opt size=4096",
+     .check = ".params.size == \"4096\" and .params.open == \"per-worker\"",
+     .what = "params recorded"},
+    {NULL},
+};
+
 static int pread_setup(struct fl_ctx *ctx)
 {
 	struct fl_samefile *f = fl_shared_alloc(sizeof(*f));
@@ -124,6 +143,8 @@ const struct fl_workload fl_workload_pread = {
     .variants = pread_variants,
     .params = pread_params,
     .counters = pread_counters,
+    .suite = pread_suite,
+    .smoke = pread_smoke,
     .setup = pread_setup,
     .worker_init = pread_worker_init,
     .testcase = pread_testcase,

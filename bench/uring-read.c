@@ -204,6 +204,19 @@ static void uring_worker_fini(struct fl_ctx *ctx, struct fl_worker *w)
 	w->priv = NULL;
 }
 
+static const struct fl_smoke uring_smoke[] = {
+    {.args = "--mode threads",
+     .check = ".counters.submits > 0 and .counters.submits <= .ops + .workers",
+     .what = "one submit reaps at least one completion",
+     .skip_if = "io_uring unavailable"},
+    {.args = "--mode processes", .skip_if = "io_uring unavailable"},
+    {.args = "--opt file=smoke-file --opt open=per-worker --opt offset=4096 --opt size=4096",
+     .check = ".params.size == \"4096\" and .params.open == \"per-worker\"",
+     .what = "params recorded",
+     .skip_if = "io_uring unavailable"},
+    {NULL},
+};
+
 /* batch is at most qd: a line each cannot say that. */
 static int uring_check(const struct fl_ctx *ctx)
 {
@@ -225,6 +238,7 @@ const struct fl_workload fl_workload_uring_read = {
     .params = uring_params,
     .counters = uring_counters,
     .check = uring_check,
+    .smoke = uring_smoke,
     .setup = uring_setup,
     .worker_init = uring_worker_init,
     .testcase = uring_testcase,

@@ -117,6 +117,49 @@ struct fl_param {
 		.key = NULL                                                                        \
 	}
 
+/*
+ * The suites a workload takes part in and how. A suite run is one `folio-lab
+ * bench --workload NAME ARGS` of `harness/suite.sh` (and of `folio-lab list
+ * --suite`): `in` says for which suite (full, quick) and where (natively, in
+ * the guests); `args` are space-separated bench arguments (no quoting), put
+ * after the suite's own, so they win (handoff: --reps 1). A workload
+ * without a suite list runs once with no arguments in the full suite,
+ * natively and in the guests.
+ */
+enum {
+	FL_IN_FULL = 1u << 0,	/* the default suite */
+	FL_IN_QUICK = 1u << 1,	/* suite.sh --quick, bench --suite quick */
+	FL_IN_NATIVE = 1u << 2, /* on the host (FOLIO_LAB_WHERE native) */
+	FL_IN_GUEST = 1u << 3,	/* inside the lab's guests (FOLIO_LAB_WHERE guest) */
+	FL_IN_EVERYWHERE = FL_IN_NATIVE | FL_IN_GUEST,
+};
+
+struct fl_suite_run {
+	unsigned int in; /* FL_IN_* */
+	const char *args;
+};
+
+/*
+ * One short run of the workload's records test (tests/workloads-records.sh,
+ * a ctest per workload, found from `folio-lab list --json`): bench with
+ * --duration 0.2 --warmup 0.05 --reps 1 --workers 1,2 (1 on one PU), then
+ * `args`. Every record must be well formed, every worker must have counted,
+ * every declared counter must be there (and 0 where the variant's counters
+ * say it cannot move); `check` is a jq condition each record must also meet
+ * (`what` says what it means). `records` is the records the run writes, 0
+ * for one per variant and worker count. The test's working directory holds
+ * `smoke-file`, 16 KiB, which must still be there afterwards. A bench that
+ * fails with `skip_if` in its messages skips the test (exit 77).
+ */
+struct fl_smoke {
+	const char *args;
+	const char *check;
+	const char *what;
+	unsigned int records;
+	const char *skip_if;
+	const char *prints; /* a text the bench's output must contain, or NULL */
+};
+
 /* Per-worker counters, each worker on its own cache lines. */
 struct fl_slot {
 	_Alignas(FL_CACHELINE) _Atomic uint64_t ops;
@@ -163,6 +206,17 @@ struct fl_workload {
 	const char *const *counters;   /* names of counters[], NULL-terminated */
 	unsigned int flags;
 	unsigned int min_workers; /* 0 means 1 */
+	/* Optional: one line per variant, in its order, for list and docs. */
+	const char *const *variant_summaries;
+	/* Optional: the counters[] (bit i: counters[i]) variant i can move; NULL: all. */
+	unsigned int (*variant_counters)(int variant_index);
+	/* Optional: the suite runs ({0}-terminated; NULL: the full suite, no args). */
+	const struct fl_suite_run *suite;
+	/* Optional: a path that must exist for the workload to run (module: its device). */
+	const char *requires;
+	const char *requires_why; /* what to say when it is missing */
+	/* Optional: the records test's runs ({NULL}-terminated; NULL: one default run). */
+	const struct fl_smoke *smoke;
 	int (*setup)(struct fl_ctx *ctx);
 	int (*worker_init)(struct fl_ctx *ctx, struct fl_worker *w);
 	void (*testcase)(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic int *stop);

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* The workload table: adding a workload is one file in bench/ and one row here. */
+/* The workload table, from bench/workloads.def: a workload is one file and one line there. */
 #include <string.h>
 
 #include "workload.h"
 
-extern const struct fl_workload fl_workload_atomics;
-extern const struct fl_workload fl_workload_pread;
-extern const struct fl_workload fl_workload_uring_read;
-extern const struct fl_workload fl_workload_fault;
-extern const struct fl_workload fl_workload_handoff;
-extern const struct fl_workload fl_workload_module;
+#define FL_WORKLOAD(sym) extern const struct fl_workload fl_workload_##sym;
+#include "workloads.def"
+#undef FL_WORKLOAD
 
 const struct fl_workload *const fl_workloads[] = {
-    &fl_workload_atomics,
-    &fl_workload_pread,
-    &fl_workload_uring_read,
-    &fl_workload_fault,
-    &fl_workload_handoff,
-    &fl_workload_module,
+#define FL_WORKLOAD(sym) &fl_workload_##sym,
+#include "workloads.def"
+#undef FL_WORKLOAD
     NULL,
 };
 

@@ -24,7 +24,8 @@ static const char usage_main[] =
     "Commands:\n"
     "  bench    run a workload over a sweep of worker counts and variants\n"
     "  plan     print the worker -> PU map a bench would use, run nothing\n"
-    "  list     the workloads: variants, --opt keys with defaults, counters\n"
+    "  list     the workloads: variants, typed --opt keys, counters, suites\n"
+    "           (--json, --markdown, --names, --suite S: the runs of a suite)\n"
     "  merge    append one results directory to another (records and meta.json)\n"
     "  help     this text; `folio-lab help COMMAND` or `folio-lab COMMAND --help`\n"
     "\n"
@@ -42,7 +43,8 @@ static const char usage_bench[] =
     "                    [--placement P] [--mode threads|processes] [--duration S]\n"
     "                    [--warmup S] [--reps N] [--out DIR] [--kernel LABEL]\n"
     "                    [--opt KEY=VALUE]... [--topology XML_FILE|SYNTHETIC]\n"
-    "                    [--oversubscribe] [--perf] [--profile] [--plan] [--quiet]\n"
+    "                    [--suite full|quick] [--oversubscribe] [--perf] [--profile]\n"
+    "                    [--plan] [--quiet]\n"
     "\n"
     "DESCRIPTION\n"
     "    For every worker count, repetition and variant (variants innermost, so slow\n"
@@ -72,6 +74,9 @@ static const char usage_bench[] =
     "    --duration S       measured window in seconds (default 2)\n"
     "    --warmup S         untimed run before the window (default 0.5)\n"
     "    --reps N           repetitions of each point (default 5)\n"
+    "    --suite S          the defaults of suite S instead (full or quick, and\n"
+    "                       $FOLIO_LAB_WHERE's row: `folio-lab list --json`, field\n"
+    "                       suite_sizes); options given explicitly still win\n"
     "    --out DIR          results directory (default results/<UTC date-time>);\n"
     "                       an existing one is appended to\n"
     "    --kernel LABEL     kernel label of the records (default:\n"
@@ -135,22 +140,6 @@ static const char usage_plan[] =
     "EXIT STATUS\n"
     "    0 printed, 2 bad usage.\n";
 
-static const char usage_list[] =
-    "NAME\n"
-    "    folio-lab list - the workloads, their variants, options and counters\n"
-    "\n"
-    "SYNOPSIS\n"
-    "    folio-lab list [WORKLOAD...]\n"
-    "\n"
-    "DESCRIPTION\n"
-    "    For each workload (all, or those named): its summary, variants (the first\n"
-    "    is the default), documented --opt keys with defaults, the counters its\n"
-    "    records carry, and restrictions (threads only, self-timed, minimum\n"
-    "    workers).\n"
-    "\n"
-    "EXIT STATUS\n"
-    "    0, or 2 for an unknown workload.\n";
-
 static const char usage_merge[] =
     "NAME\n"
     "    folio-lab merge - append one results directory to another\n"
@@ -189,6 +178,7 @@ enum {
 	OPT_PROFILE,
 	OPT_PLAN,
 	OPT_QUIET,
+	OPT_SUITE,
 };
 
 static const struct option bench_longopts[] = {
@@ -209,13 +199,14 @@ static const struct option bench_longopts[] = {
     {"profile", no_argument, NULL, OPT_PROFILE},
     {"plan", no_argument, NULL, OPT_PLAN},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"suite", required_argument, NULL, OPT_SUITE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct raw_opts {
 	const char *workload, *variant, *workers, *placement, *mode, *duration, *warmup, *reps,
-	    *out, *kernel, *topology;
+	    *out, *kernel, *topology, *suite;
 	const char **kv;
 	unsigned int nkv;
 	bool oversub, perf, profile, plan, quiet;
@@ -540,10 +531,21 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 		return FL_EXIT_USAGE;
 	}
 
-	/* Times and repetitions. */
-	o->duration_s = 2;
-	o->warmup_s = 0.5;
-	o->reps = 5;
+	/* Times and repetitions: the suite's (list.c), or bench's own (full, native). */
+	const struct fl_suite_size *size = fl_bench_defaults();
+	const char *env_where = getenv("FOLIO_LAB_WHERE");
+
+	if (r->suite) {
+		size = fl_suite_size(r->suite, env_where && *env_where ? env_where : "native");
+		if (!size) {
+			fprintf(stderr, "folio-lab: --suite '%s': expected full or quick\n",
+				r->suite);
+			return FL_EXIT_USAGE;
+		}
+	}
+	o->duration_s = size->duration_s;
+	o->warmup_s = size->warmup_s;
+	o->reps = size->reps;
 	if (r->duration && !parse_seconds("--duration", r->duration, false, &o->duration_s))
 		return FL_EXIT_USAGE;
 	if (r->warmup && !parse_seconds("--warmup", r->warmup, true, &o->warmup_s))
@@ -611,8 +613,10 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 	/* Worker counts. */
 	unsigned int minw = wl && wl->min_workers ? wl->min_workers : 1;
 
-	if (r->workers) {
-		int n = fl_parse_list(r->workers, 0, 1u << 20, &o->workers, err, sizeof(err));
+	const char *workers = r->workers ? r->workers : size->workers;
+
+	if (workers) {
+		int n = fl_parse_list(workers, 0, 1u << 20, &o->workers, err, sizeof(err));
 
 		if (n < 0) {
 			fprintf(stderr, "folio-lab: --workers %s\n", err);
@@ -625,7 +629,7 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 		}
 		if (o->workers[0] < minw) {
 			fprintf(stderr, "folio-lab: %s needs at least %u workers; --workers %s\n",
-				wl->name, minw, r->workers);
+				wl->name, minw, workers);
 			return FL_EXIT_USAGE;
 		}
 		if (o->workers[n - 1] > p->ncpus && !o->oversubscribe) {
@@ -772,6 +776,9 @@ static int cmd_bench(int argc, char **argv, bool is_plan)
 		case OPT_QUIET:
 			r.quiet = true;
 			break;
+		case OPT_SUITE:
+			r.suite = optarg;
+			break;
 		case 'h':
 			fputs(is_plan ? usage_plan : usage_bench, stdout);
 			free(r.kv);
@@ -821,74 +828,6 @@ out:
 	return rc;
 }
 
-/* ---- list ---- */
-
-static void list_one(const struct fl_workload *wl)
-{
-	unsigned int nv = count_variants(wl);
-
-	printf("%s\n    %s\n", wl->name, wl->summary ? wl->summary : "");
-	printf("    variants:");
-	for (unsigned int i = 0; i < nv; i++)
-		printf(" %s%s", wl->variants[i], i == 0 ? " (default)" : "");
-	printf("%s\n", nv ? "" : " default");
-	if (wl->params && wl->params[0].key) {
-		printf("    options (--opt KEY=VALUE):\n");
-		for (const struct fl_param *d = wl->params; d->key; d++) {
-			char def[32], range[160];
-
-			printf("      %-14s default %-10s %s\n", d->key,
-			       fl_param_default_text(d, def, sizeof(def)), d->help ? d->help : "");
-			printf("      %-14s %s\n", "",
-			       fl_param_range_text(d, range, sizeof(range)));
-		}
-	} else {
-		printf("    options: none\n");
-	}
-	printf("    counters:");
-	for (unsigned int i = 0; wl->counters && wl->counters[i]; i++)
-		printf(" %s", wl->counters[i]);
-	printf("%s\n", wl->counters && wl->counters[0] ? "" : " none");
-	if (wl->flags & FL_WL_THREADS_ONLY)
-		printf("    threads mode only\n");
-	if (wl->flags & FL_WL_SELF_TIMED)
-		printf("    self-timed: the workload times its own window\n");
-	if (wl->run)
-		printf("    runs its own measurement and writes its own records\n");
-	if (wl->min_workers > 1)
-		printf("    needs at least %u workers\n", wl->min_workers);
-}
-
-static int cmd_list(int argc, char **argv)
-{
-	int rc = 0;
-
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage_list, stdout);
-		return 0;
-	}
-	if (argc == 1) {
-		for (const struct fl_workload *const *w = fl_workloads; *w; w++) {
-			list_one(*w);
-			if (w[1])
-				putchar('\n');
-		}
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		const struct fl_workload *wl = fl_workload_find(argv[i]);
-
-		if (!wl) {
-			fprintf(stderr, "folio-lab: unknown workload '%s'\n", argv[i]);
-			list_workloads(stderr);
-			rc = FL_EXIT_USAGE;
-			continue;
-		}
-		list_one(wl);
-	}
-	return rc;
-}
-
 static int cmd_merge(int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -913,7 +852,7 @@ static int cmd_help(int argc, char **argv)
 	else if (strcmp(cmd, "plan") == 0)
 		fputs(usage_plan, stdout);
 	else if (strcmp(cmd, "list") == 0)
-		fputs(usage_list, stdout);
+		fputs(fl_usage_list(), stdout);
 	else if (strcmp(cmd, "merge") == 0)
 		fputs(usage_merge, stdout);
 	else {
@@ -946,7 +885,7 @@ int fl_main(int argc, char **argv)
 	if (strcmp(cmd, "plan") == 0)
 		return cmd_bench(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "list") == 0)
-		return cmd_list(argc - 1, argv + 1);
+		return fl_cmd_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return cmd_merge(argc - 1, argv + 1);
 	fprintf(stderr, "folio-lab: unknown command '%s'\n\n", cmd);

@@ -102,6 +102,22 @@ struct fl_opts {
 	const char *command; /* the command line, for meta.json */
 };
 
+/* ---- list and suites (list.c) ---- */
+
+/* The defaults of one suite's benches (`bench --suite S`); where NULL: any. */
+struct fl_suite_size {
+	const char *suite, *where;
+	double duration_s, warmup_s;
+	unsigned int reps;
+	const char *workers; /* NULL: the topology's default sweep */
+};
+/* suite "full"/"quick" where "native"/"guest"; NULL for an unknown suite. */
+const struct fl_suite_size *fl_suite_size(const char *suite, const char *where);
+/* `bench` without --suite: the full suite's native sizes. */
+const struct fl_suite_size *fl_bench_defaults(void);
+int fl_cmd_list(int argc, char **argv);
+const char *fl_usage_list(void);
+
 /* ---- records (record.c) ---- */
 
 struct fl_sink {

@@ -11,9 +11,14 @@ usage() {
 usage: suite.sh [--quick] [--out DIR] [--workloads LIST] [--workers LIST]
                 [--duration S] [--reps N] [--profile]
 
-Runs each workload of LIST (comma-separated; default: every workload that can
-run here) with the default variants, options and worker counts, appending
-records to DIR/samples.jsonl. `module` runs only where /dev/folio_lab exists.
+Runs the suite's runs of each workload of LIST (comma-separated; default:
+every workload of the suite that can run here), appending records to
+DIR/samples.jsonl. What runs, with which arguments, and the suite's window,
+repetitions and worker counts come from the harness: `folio-lab list --suite
+full|quick --where native|guest` and `folio-lab bench --suite` (see
+docs/workloads.md); --workers, --duration and --reps override them. A
+workload that requires what is missing here (module: /dev/folio_lab) is
+skipped with a note.
 --profile passes --profile to every bench (perf profiles of each window; in a
 guest it first sets kptr_restrict 0 and perf_event_paranoid -1).
 EOF
@@ -45,29 +50,19 @@ lab=${FOLIO_LAB_BIN:-$(command -v folio-lab || true)}
 [ -n "$lab" ] && [ -x "$lab" ] || { echo "suite.sh: folio-lab not found (set FOLIO_LAB_BIN)" >&2; exit 2; }
 
 where=${FOLIO_LAB_WHERE:-native}
-if [ "$quick" = 1 ]; then
-	: "${workloads:=pread,module}"
-	: "${duration:=0.3}"
-	: "${reps:=2}"
-	: "${workers:=1,2}"
-	warmup=0.1
-else
-	: "${workloads:=atomics,pread,uring-read,fault,handoff,module}"
-	if [ "$where" = guest ]; then
-		# Emulated guests are slow and their figures are not scalability
-		# results: shorter windows. Still 5 repetitions: with 3 against 3
-		# the U test's smallest p is 0.1, so compare could never decide.
-		: "${duration:=0.7}"
-		: "${reps:=5}"
-		warmup=0.2
-	else
-		: "${duration:=2}"
-		: "${reps:=5}"
-		warmup=0.5
-	fi
-fi
+suite=full
+[ "$quick" = 1 ] && suite=quick
 
-common="--out $out --duration $duration --warmup $warmup --reps $reps"
+# The harness knows the suites: which workloads take part, with what bench
+# arguments (`folio-lab list --suite`), and their window, warm-up,
+# repetitions and worker counts (`bench --suite`). This script only passes
+# the user's overrides through.
+runs=$("$lab" list --suite "$suite" --where "$where" ${workloads:+--workloads "$workloads"}) ||
+	exit 2
+
+common="--suite $suite --out $out"
+[ -n "$duration" ] && common="$common --duration $duration"
+[ -n "$reps" ] && common="$common --reps $reps"
 [ -n "$workers" ] && common="$common --workers $workers"
 if [ -n "$profile" ]; then
 	common="$common $profile"
@@ -79,35 +74,17 @@ if [ -n "$profile" ]; then
 fi
 
 failed=""
-bench() {
-	echo "suite: $*" >&2
-	# shellcheck disable=SC2086
-	if ! "$lab" bench $common "$@"; then
-		failed="$failed [$*]"
+# One run a line; its own arguments come last, so they win (handoff: --reps 1).
+while read -r run; do
+	[ -n "$run" ] || continue
+	echo "suite: $run" >&2
+	# shellcheck disable=SC2086 # the arguments are one word each
+	if ! "$lab" bench $common $run; then
+		failed="$failed [$run]"
 	fi
-}
-
-for w in $(echo "$workloads" | tr ',' ' '); do
-	case "$w" in
-	atomics) bench --workload atomics --variant all ;;
-	pread)
-		bench --workload pread --mode threads
-		bench --workload pread --mode processes ;;
-	uring-read) bench --workload uring-read ;;
-	fault) bench --workload fault ;;
-	handoff)
-		# The ceiling needs two PUs; it is a property of the machine.
-		"$lab" bench --out "$out" --workload handoff --duration "$duration" --reps 1 ||
-			failed="$failed handoff" ;;
-	module)
-		if [ -e /dev/folio_lab ]; then
-			bench --workload module --variant all
-		else
-			echo "suite: skipping module: /dev/folio_lab missing (the module runs in guests)" >&2
-		fi ;;
-	*) echo "suite.sh: unknown workload '$w'" >&2; exit 2 ;;
-	esac
-done
+done <<EOF
+$runs
+EOF
 
 if [ -n "$failed" ]; then
 	echo "suite: FAILED:$failed" >&2
