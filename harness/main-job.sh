@@ -294,6 +294,16 @@ if [ "$native" = 1 ]; then
 		else
 			log "provenance: no config of $(uname -r) found (/boot/config-*, /proc/config.gz)"
 		fi
+		# The installed package the kernel came from (a --deb build's
+		# version names its cache entry): kernels[LABEL].kernel_package.
+		kpkg=$(dpkg-query -S "/boot/vmlinuz-$(uname -r)" 2>/dev/null | head -n1 | cut -d: -f1) || kpkg=""
+		if [ -n "$kpkg" ] && [ -f "$out/meta.json" ]; then
+			kpkg="$kpkg=$(dpkg-query -W -f='${Version}' "$kpkg" 2>/dev/null || true)"
+			tmp=$(mktemp "$out/.meta.XXXXXX")
+			jq --arg l "$label" --arg p "$kpkg" \
+				'if .kernels[$l] then .kernels[$l].kernel_package = $p else . end' "$out/meta.json" >"$tmp"
+			mv "$tmp" "$out/meta.json"
+		fi
 	fi
 fi
 
