@@ -64,7 +64,8 @@ linux-headers (for the module) of each LABEL, kernel release
                     or /proc/config.gz) + kernels/bare-metal.config, olddefconfig:
                     a kernel that boots this machine
   --config lab      the lab's minimal guest config (reuses the cached tree's objects)
-  --config FILE     FILE + kernels/bare-metal.config, olddefconfig
+  --config FILE     FILE (a .config, or a config.gz) + kernels/bare-metal.config,
+                    olddefconfig: e.g. another machine's /boot/config-*
   --config-only     prepare and check the config only; prints LABEL<TAB>CONFIG
 Cached in $FOLIO_LAB_CACHE/debs/<label>-<config>-<hash>/; prints LABEL<TAB>DEB
 per package on stdout. (linux-libc-dev is not kept: installing it would
@@ -128,9 +129,16 @@ if [ "$deb" = 1 ] && [ "$deb_config" != lab ]; then
 		fi
 	else
 		[ -f "$deb_config" ] && [ -r "$deb_config" ] || die "--config '$deb_config': not running, lab or a readable file"
-		grep -q '^CONFIG_' "$deb_config" || die "--config '$deb_config' has no CONFIG_ lines: not a kernel config"
 		DEB_BASECONF=$(readlink -f "$deb_config")
 		DEB_BASECONF_FROM=$DEB_BASECONF
+		# A copy of another machine's /proc/config.gz will do too.
+		if gzip -t "$DEB_BASECONF" 2>/dev/null; then
+			DEB_TMP_CONF=$(mktemp "${TMPDIR:-/tmp}/folio-lab-config.XXXXXX")
+			trap 'rm -f "$DEB_TMP_CONF"' EXIT
+			zcat "$DEB_BASECONF" >"$DEB_TMP_CONF"
+			DEB_BASECONF=$DEB_TMP_CONF
+		fi
+		grep -q '^CONFIG_' "$DEB_BASECONF" || die "--config '$deb_config' has no CONFIG_ lines: not a kernel config"
 	fi
 fi
 
