@@ -50,3 +50,17 @@ set_tests_properties(workloads-doc PROPERTIES LABELS unit TIMEOUT 30)
 add_test(NAME workloads-badopts
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/workloads-badopts.sh $<TARGET_FILE:folio-lab>)
 set_tests_properties(workloads-badopts PROPERTIES LABELS native TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# The promise of bench/workloads.def: a copy of pread.c under a new name and
+# its one line there build, list, run, join the suite and get their test.
+add_test(NAME workload-copy
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/workload-copy.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(workload-copy PROPERTIES
+  LABELS native TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK cpus)
+
+# Regenerates docs/workloads.md from the declarations (what workloads-doc checks):
+#   cmake --build build --target workloads-md
+add_custom_target(workloads-md
+  COMMAND sh -c "\"$0\" list --markdown > \"$1\"" $<TARGET_FILE:folio-lab>
+          ${PROJECT_SOURCE_DIR}/docs/workloads.md
+  DEPENDS folio-lab VERBATIM)
