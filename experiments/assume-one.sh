@@ -6,16 +6,17 @@ set -eu
 
 measure() {
 	lab=${FOLIO_LAB_BIN:-folio-lab}
-	d=2 r=5
-	[ "${1:-}" = --quick ] && d=0.3 r=2
+	# The suite's window, repetitions and workers: the harness's (bench --suite).
+	s=full
+	[ "${1:-}" = --quick ] && s=quick
 	for target in shared per-worker; do
 		"$lab" bench --out "${OUT:?}" --workload atomics --variant all \
-			--opt target=$target --duration "$d" --reps "$r"
+			--opt target=$target --suite "$s"
 	done
 	if [ -e /dev/folio_lab ]; then
 		for target in shared per-worker; do
 			"$lab" bench --out "$OUT" --workload module --variant all \
-				--opt target=$target --duration "$d" --reps "$r"
+				--opt target=$target --suite "$s"
 		done
 	else
 		echo "assume-one: no /dev/folio_lab here: module part runs in the guests" >&2

@@ -6,12 +6,13 @@ set -eu
 
 measure() {
 	lab=${FOLIO_LAB_BIN:-folio-lab}
-	d=2 r=5
-	[ "${1:-}" = --quick ] && d=0.3 r=2
-	"$lab" bench --out "${OUT:?}" --workload handoff --duration "$d" --reps 1
-	"$lab" bench --out "$OUT" --workload atomics --variant all --duration "$d" --reps "$r"
+	# The suite's window, repetitions and workers: the harness's (bench --suite).
+	s=full
+	[ "${1:-}" = --quick ] && s=quick
+	"$lab" bench --out "${OUT:?}" --workload handoff --suite "$s" --reps 1
+	"$lab" bench --out "$OUT" --workload atomics --variant all --suite "$s"
 	if [ -e /dev/folio_lab ]; then
-		"$lab" bench --out "$OUT" --workload module --variant all --duration "$d" --reps "$r"
+		"$lab" bench --out "$OUT" --workload module --variant all --suite "$s"
 	fi
 }
 

@@ -6,15 +6,16 @@ set -eu
 
 measure() {
 	lab=${FOLIO_LAB_BIN:-folio-lab}
-	d=2 r=5
-	[ "${1:-}" = --quick ] && d=0.3 r=2
-	"$lab" bench --out "${OUT:?}" --workload fault --duration "$d" --reps "$r"
+	# The suite's window, repetitions and workers: the harness's (bench --suite).
+	s=full
+	[ "${1:-}" = --quick ] && s=quick
+	"$lab" bench --out "${OUT:?}" --workload fault --suite "$s"
 	# init(1) then the final put, uncontended: the free path of each scheme.
 	"$lab" bench --out "$OUT" --workload atomics --variant cas-loop,frozen-bit \
-		--opt mix=free-cycle --opt target=per-worker --duration "$d" --reps "$r"
+		--opt mix=free-cycle --opt target=per-worker --suite "$s"
 	if [ -e /dev/folio_lab ]; then
 		"$lab" bench --out "$OUT" --workload module --variant cas-loop,frozen-bit \
-			--opt mix=free-cycle --opt target=per-worker --duration "$d" --reps "$r"
+			--opt mix=free-cycle --opt target=per-worker --suite "$s"
 	fi
 }
 

@@ -55,22 +55,20 @@ exp_text() {
 # ---- measure side (POSIX sh: sourced natively and in the guests, where
 # experiments/run.sh adds this file as /lab/bin/lib.sh) ----
 
-# exp_measure_init [--quick]: the harness (LAB) and the timing of every
-# measurement: window D, repetitions R, warm-up WU, worker counts WORKERS
-# (empty: the harness's default, the topology's boundaries).
+# exp_measure_init [--quick]: the harness (LAB) and the suite whose window,
+# warm-up, repetitions and worker counts every measurement takes (SUITE:
+# full or quick; the sizes are the harness's, `folio-lab list --json`
+# suite_sizes, and full is shorter in a guest).
 exp_measure_init() {
 	LAB=${FOLIO_LAB_BIN:-folio-lab}
-	D=2 R=5 WU=0.5 WORKERS=""
-	if [ "${1:-}" = --quick ]; then
-		D=0.3 R=2 WU=0.1 WORKERS=1,2
-	fi
+	SUITE=full
+	[ "${1:-}" = --quick ] && SUITE=quick
+	return 0
 }
 
-# exp_bench ARGS...: one `folio-lab bench` with the timing above.
+# exp_bench ARGS...: one `folio-lab bench` of the suite above (ARGS win).
 exp_bench() {
-	# shellcheck disable=SC2086
-	"$LAB" bench --quiet --out "${OUT:?}" --duration "$D" --reps "$R" --warmup "$WU" \
-		${WORKERS:+--workers $WORKERS} "$@" >/dev/null
+	"$LAB" bench --quiet --out "${OUT:?}" --suite "$SUITE" "$@" >/dev/null
 }
 
 # exp_variants WORKLOAD NAME...: the NAMEs that WORKLOAD offers (as

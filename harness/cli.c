@@ -612,7 +612,6 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 
 	/* Worker counts. */
 	unsigned int minw = wl && wl->min_workers ? wl->min_workers : 1;
-
 	const char *workers = r->workers ? r->workers : size->workers;
 
 	if (workers) {
@@ -623,6 +622,29 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 			return FL_EXIT_USAGE;
 		}
 		o->nworkers = (unsigned int)n;
+		if (!r->workers) {
+			/*
+			 * The suite's counts are a default: those this workload
+			 * and placement can take (handoff needs 2; one PU takes 1).
+			 */
+			unsigned int m = 0;
+
+			for (unsigned int i = 0; i < o->nworkers; i++)
+				if (o->workers[i] >= minw &&
+				    (o->workers[i] <= p->ncpus || o->oversubscribe))
+					o->workers[m++] = o->workers[i];
+			if (!m && minw <= p->ncpus)
+				o->workers[m++] = minw;
+			if (!m) {
+				fprintf(stderr,
+					"folio-lab: %s needs at least %u workers; placement %s "
+					"offers %u PUs\n",
+					wl->name, minw, p->name, p->ncpus);
+				return FL_EXIT_USAGE;
+			}
+			o->nworkers = m;
+			n = (int)m;
+		}
 		if (o->workers[0] == 0) {
 			fprintf(stderr, "folio-lab: --workers: 0 workers measure nothing\n");
 			return FL_EXIT_USAGE;
