@@ -42,7 +42,19 @@ expect 2 "--warmup 'nan'" "${run[@]}" --warmup nan
 expect 2 "--reps '0'" "${run[@]}" --reps 0
 expect 2 "--reps '-3'" "${run[@]}" --reps -3
 expect 2 "--reps 'x'" "${run[@]}" --reps x
-expect 2 "no option 'bogus'; valid: step fail_worker slow" "${run[@]}" --opt bogus=1
+expect 2 "no option 'bogus'; valid: step fail_worker slow shift color size note" "${run[@]}" --opt bogus=1
+# Typed options: each refused against its declaration, naming it and its range.
+expect 2 "step=-1: expected an unsigned number" "${run[@]}" --opt step=-1
+expect 2 "shift=9: out of range -8..8" "${run[@]}" --opt shift=9
+expect 2 "shift=x: expected a whole number" "${run[@]}" --opt shift=x
+expect 2 "color=blue: expected one of red, green" "${run[@]}" --opt color=blue
+expect 2 "size=65: out of range 1..64 or auto" "${run[@]}" --opt size=65
+expect 2 "slow=maybe: expected 1/0" "${run[@]}" --opt slow=maybe
+expect 2 "--suite 'huge': expected full or quick" "${run[@]}" --suite huge
+expect 2 "unknown suite 'huge'" list --suite huge
+expect 2 "--where 'moon'" list --suite full --where moon
+expect 2 "unknown workload 'nope'" list --suite full --workloads count,nope
+expect 2 "unknown option '--frob'" list --frob
 expect 2 "expected KEY=VALUE" "${run[@]}" --opt step
 expect 2 "expected KEY=VALUE" "${run[@]}" --opt =3
 expect 2 "selftimed runs in threads mode only" bench --workload selftimed --mode processes
@@ -84,6 +96,47 @@ done
 "$lab" help | grep -q merge || { echo "FAIL: help"; fails=$((fails + 1)); }
 "$lab" list | grep -q 'step .*default 1' || { echo "FAIL: list shows options"; fails=$((fails + 1)); }
 "$lab" list pair | grep -q 'at least 2 workers' || { echo "FAIL: list pair"; fails=$((fails + 1)); }
+# The suites: what each workload declares, where it may run.
+[ "$("$lab" list --suite full --where native 2>/dev/null)" = "--workload count --variant all
+--workload selftimed
+--workload hook" ] || { echo "FAIL: list --suite full: $("$lab" list --suite full 2>&1)"; fails=$((fails + 1)); }
+"$lab" list --suite full 2>&1 >/dev/null | grep -q "skipping pair: /nonexistent/folio-lab-test missing" ||
+	{ echo "FAIL: list --suite names a missing requirement"; fails=$((fails + 1)); }
+[ "$("$lab" list --suite quick --where native)" = "--workload count --opt step=2" ] &&
+	[ -z "$("$lab" list --suite quick --where guest)" ] &&
+	[ "$(FOLIO_LAB_WHERE=guest "$lab" list --suite quick)" = "" ] ||
+	{ echo "FAIL: list --suite quick"; fails=$((fails + 1)); }
+[ "$("$lab" list --suite full --workloads hook,count 2>/dev/null)" = "--workload hook
+--workload count --variant all" ] || { echo "FAIL: list --suite --workloads order"; fails=$((fails + 1)); }
+[ "$("$lab" list --names | tr '\n' ' ')" = "count selftimed pair hook " ] ||
+	{ echo "FAIL: list --names"; fails=$((fails + 1)); }
+# --json: every declaration, the typed options with their ranges, the suite sizes.
+if command -v python3 >/dev/null; then
+	"$lab" list --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+w = {x["name"]: x for x in d["workloads"]}
+assert list(w) == ["count", "selftimed", "pair", "hook"], list(w)
+p = {x["key"]: x for x in w["count"]["params"]}
+assert p["step"]["type"] == "u64" and p["step"]["default"] == "1", p["step"]
+assert p["shift"]["min"] == -8 and p["shift"]["default"] == "-1", p["shift"]
+assert [v["name"] for v in p["color"]["values"]] == ["red", "green"], p["color"]
+assert p["size"]["zero"] == "auto" and p["size"]["default"] == "auto", p["size"]
+assert w["pair"]["requires"] == "/nonexistent/folio-lab-test" and w["pair"]["min_workers"] == 2
+assert w["count"]["suites"][1] == {"suites": ["quick"], "where": ["native"], "args": "--opt step=2"}
+assert "self-timed" in w["selftimed"]["flags"] and "own-records" in w["hook"]["flags"]
+s = {(x["suite"], x["where"]): x for x in d["suite_sizes"]}
+assert s["full", "native"]["duration_s"] == 2 and s["quick", "any"]["workers"] == "1,2", s
+' || { echo "FAIL: list --json"; fails=$((fails + 1)); }
+fi
+# bench --suite: the suite's sizes as defaults, explicit options win.
+"$lab" bench --workload count --suite quick --workers 1 --out "$tmp/sq" --quiet >/dev/null 2>&1 &&
+	python3 -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 2 and all(x["duration_s"] < 0.5 and x["warmup_s"] == 0.1 for x in r), r
+assert all(x["params"]["size"] == "auto" and x["params"]["shift"] == "-1" for x in r), r
+' "$tmp/sq/samples.jsonl" || { echo "FAIL: bench --suite quick"; fails=$((fails + 1)); }
 
 finish
 echo "all CLI checks passed"

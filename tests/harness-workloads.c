@@ -63,10 +63,25 @@ static void count_teardown(struct fl_ctx *ctx)
 
 static const char *const count_variants[] = {"alpha", "beta", NULL};
 static const char *const count_counters[] = {"loops", "variant_sum", "off_cpu", NULL};
+static const struct fl_enum_value count_colors[] = {
+    {"red", "the default"}, {"green", "another"}, {NULL, NULL}};
+
+/* A suite of its own: full everywhere, quick natively only. */
+static const struct fl_suite_run count_suite[] = {
+    {FL_IN_FULL | FL_IN_EVERYWHERE, "--variant all"},
+    {FL_IN_QUICK | FL_IN_NATIVE, "--opt step=2"},
+    {0, NULL},
+};
+
 static const struct fl_param count_params[] = {
     FL_U64("step", 1, 0, UINT64_MAX, "ops added per loop"),
     FL_U64("fail_worker", 0, 0, 1u << 20, "1-based worker whose worker_init fails (0: none)"),
     FL_BOOL("slow", false, "sleep 100 us per loop"),
+    /* unused by the loop: the other types, for the CLI's checks */
+    FL_INT("shift", -1, -8, 8, "a signed option"),
+    FL_ENUM("color", "red", count_colors, "an enum option"),
+    FL_U64_AUTO("size", "auto", 1, 64, "a u64 whose 0 is spelled auto"),
+    FL_STR("note", "", "free text"),
     FL_PARAMS_END,
 };
 
@@ -76,6 +91,7 @@ const struct fl_workload fl_workload_count = {
     .variants = count_variants,
     .params = count_params,
     .counters = count_counters,
+    .suite = count_suite,
     .setup = count_setup,
     .worker_init = count_worker_init,
     .testcase = count_testcase,
@@ -98,7 +114,6 @@ const struct fl_workload fl_workload_selftimed = {
     .testcase = self_testcase,
 };
 
-/* pair: needs two workers. */
 static void pair_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic int *stop)
 {
 	(void)ctx;
@@ -106,7 +121,10 @@ static void pair_testcase(struct fl_ctx *ctx, struct fl_worker *w, const _Atomic
 		fl_count(&w->slot->ops, 1);
 }
 
+/* pair: needs two workers; requires a path that does not exist. */
 const struct fl_workload fl_workload_pair = {
+    .requires = "/nonexistent/folio-lab-test",
+    .requires_why = "a test of requires",
     .name = "pair",
     .summary = "test: needs at least two workers",
     .min_workers = 2,
