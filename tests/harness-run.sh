@@ -21,7 +21,8 @@ grep -Eq '^    [0-9.]+ Mops/s' stderr || fail "per-measurement summary line"
 $check t --min 8 --max 8 --label kx || fail "threads records"
 q t/samples.jsonl '
 assert all(r["kernel"] == "kx" and r["where"] == "guest" and r["accel"] == "tcg" for r in rs)
-assert all(r["params"] == {"step": "3", "fail_worker": "0", "slow": "0"} for r in rs)
+assert all(r["params"] == {"step": "3", "fail_worker": "0", "slow": "0", "shift": "-1", "color": "red",
+                          "size": "auto", "note": ""} for r in rs), rs[0]["params"]
 assert all(o % 3 == 0 and o > 0 for r in rs for o in r["per_worker_ops"]), "step=3"
 assert [(r["workers"], r["rep"], r["variant"]) for r in rs] == [
     (1, 0, "alpha"), (1, 0, "beta"), (1, 1, "alpha"), (1, 1, "beta"),
