@@ -34,6 +34,7 @@ static const char usage_main[] =
     "Exit status: 0 success, 1 a measurement or I/O failed, 2 bad usage,\n"
     "130 interrupted (SIGINT/SIGTERM; records already written stay whole).\n";
 
+/* A format: the defaults come from the suite table (list.c), print_usage_bench(). */
 static const char usage_bench[] =
     "NAME\n"
     "    folio-lab bench - measure one workload over worker counts and variants\n"
@@ -71,9 +72,9 @@ static const char usage_bench[] =
     "                       nosmt     one PU per core, compact order\n"
     "                       pus:LIST  these OS PU numbers in this order (0,2,4-7)\n"
     "    --mode M           threads (default) or processes (fork)\n"
-    "    --duration S       measured window in seconds (default 2)\n"
-    "    --warmup S         untimed run before the window (default 0.5)\n"
-    "    --reps N           repetitions of each point (default 5)\n"
+    "    --duration S       measured window in seconds (default %g)\n"
+    "    --warmup S         untimed run before the window (default %g)\n"
+    "    --reps N           repetitions of each point (default %u)\n"
     "    --suite S          the defaults of suite S instead (full or quick, and\n"
     "                       $FOLIO_LAB_WHERE's row: `folio-lab list --json`, field\n"
     "                       suite_sizes); options given explicitly still win\n"
@@ -157,6 +158,16 @@ static const char usage_merge[] =
     "\n"
     "EXIT STATUS\n"
     "    0 merged, 1 a malformed or unreadable input, 2 bad usage.\n";
+
+static void print_usage_bench(FILE *f)
+{
+	const struct fl_suite_size *d = fl_bench_defaults();
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	fprintf(f, usage_bench, d->duration_s, d->warmup_s, d->reps);
+#pragma GCC diagnostic pop
+}
 
 /* ---- bench / plan ---- */
 
@@ -802,7 +813,10 @@ static int cmd_bench(int argc, char **argv, bool is_plan)
 			r.suite = optarg;
 			break;
 		case 'h':
-			fputs(is_plan ? usage_plan : usage_bench, stdout);
+			if (is_plan)
+				fputs(usage_plan, stdout);
+			else
+				print_usage_bench(stdout);
 			free(r.kv);
 			return 0;
 		default:
@@ -870,7 +884,7 @@ static int cmd_help(int argc, char **argv)
 	if (!cmd)
 		fputs(usage_main, stdout);
 	else if (strcmp(cmd, "bench") == 0)
-		fputs(usage_bench, stdout);
+		print_usage_bench(stdout);
 	else if (strcmp(cmd, "plan") == 0)
 		fputs(usage_plan, stdout);
 	else if (strcmp(cmd, "list") == 0)
