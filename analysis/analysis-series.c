@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "analysis-series.h"
+#include "folio-lab/boundaries.h"
 
 static int meta_int(const struct fl_dataset *ds, const struct fl_series *se, const char *key)
 {
@@ -85,10 +86,16 @@ void fl_platform_of(const struct fl_dataset *ds, int series, struct fl_platform 
 		p->cores = p->pus / per_core;
 }
 
-/* PUs per core when the counts say so evenly, else 1. */
+static struct fl_bnd_counts counts_of(const struct fl_platform *p)
+{
+	return (struct fl_bnd_counts){p->pkgs, p->nodes, p->cores, p->pus};
+}
+
 static int per_core(const struct fl_platform *p)
 {
-	return p->cores > 0 && p->pus >= p->cores && p->pus % p->cores == 0 ? p->pus / p->cores : 1;
+	struct fl_bnd_counts c = counts_of(p);
+
+	return fl_bnd_per_core(&c);
 }
 
 static void count(struct fl_sbuf *out, int n, const char *one, const char *many)
@@ -123,77 +130,16 @@ void fl_platform_line(const struct fl_platform *p, struct fl_sbuf *out)
 		fl_sb_printf(out, ", governor %s", p->governor);
 }
 
-static void add(char *buf, size_t size, const char *what)
-{
-	size_t n = strlen(buf);
-
-	snprintf(buf + n, size - n, "%s%s", n ? "; " : "", what);
-}
-
+/* The rule is include/folio-lab/boundaries.h's, the harness's --workers boundaries. */
 const char *fl_boundary(const struct fl_platform *p, const char *placement, int w, char *buf,
 			size_t size)
 {
-	int tpc = per_core(p), pkgs = p->pkgs, nodes = p->nodes, cores = p->cores, pus = p->pus;
-	bool node_is_pkg = nodes > 0 && nodes == pkgs;
+	struct fl_bnd_counts c = counts_of(p);
 
 	buf[0] = 0;
-	if (w <= 0 || pus <= 0 || cores <= 0)
+	if (w <= 0)
 		return buf;
-	if (w > pus) {
-		add(buf, size, "oversubscribed");
-		return buf;
-	}
-	if (!strcmp(placement, "compact")) {
-		/* the tree order: a core's PUs, a node's cores, a socket's nodes */
-		if (w == 1)
-			add(buf, size, "1 PU");
-		if (tpc > 1 && w == tpc)
-			add(buf, size, "1 core (its SMT siblings)");
-		if (nodes > 1 && pus % nodes == 0 && w == pus / nodes)
-			add(buf, size, node_is_pkg ? "1 NUMA node = 1 socket" : "1 NUMA node");
-		if (pkgs > 1 && !node_is_pkg && pus % pkgs == 0 && w == pus / pkgs)
-			add(buf, size, "1 socket");
-		if (w == pus)
-			add(buf, size, tpc > 1 ? "all PUs (SMT)" : "all cores");
-	} else if (!strcmp(placement, "nosmt")) {
-		/* one PU of each core, in tree order */
-		if (w == 1)
-			add(buf, size, "1 core");
-		if (nodes > 1 && cores % nodes == 0 && w == cores / nodes)
-			add(buf, size,
-			    node_is_pkg ? "cores of 1 NUMA node = 1 socket"
-					: "cores of 1 NUMA node");
-		if (pkgs > 1 && !node_is_pkg && cores % pkgs == 0 && w == cores / pkgs)
-			add(buf, size, "cores of 1 socket");
-		if (w == cores)
-			add(buf, size, "all cores");
-	} else if (!strcmp(placement, "scatter")) {
-		/* one PU per socket, per node, per core, then the SMT siblings */
-		if (w == 1)
-			add(buf, size, "1 PU");
-		if (pkgs > 1 && w == pkgs)
-			add(buf, size,
-			    node_is_pkg ? "1 PU per socket = per node" : "1 PU per socket");
-		if (nodes > 1 && !node_is_pkg && w == nodes)
-			add(buf, size, "1 PU per NUMA node");
-		if (tpc > 1 && w == cores)
-			add(buf, size, "all cores, 1 PU each");
-		if (w == pus)
-			add(buf, size, tpc > 1 ? "all PUs (SMT)" : "all cores");
-	} else if (!strncmp(placement, "node:", 5)) {
-		if (w == 1)
-			add(buf, size, "1 PU");
-		if (tpc > 1 && w == tpc)
-			add(buf, size, "1 core (its SMT siblings)");
-		if (nodes > 0 && pus % nodes == 0 && w == pus / nodes)
-			add(buf, size, "all PUs of the node");
-	} else {
-		if (w == 1)
-			add(buf, size, "1 PU");
-		if (w == pus)
-			add(buf, size, "all PUs");
-	}
-	return buf;
+	return fl_bnd_label(&c, placement, fl_bnd_placement_pus(&c, placement), w, buf, size);
 }
 
 /* Distinct NUMA nodes of the workers of the case's first record in series s (0: unknown). */

@@ -22,10 +22,12 @@ void fl_platform_of(const struct fl_dataset *ds, int series, struct fl_platform 
 /* "CPU; 2 sockets, 4 NUMA nodes, 32 cores, 64 PUs (SMT on, 2 PUs per core)". */
 void fl_platform_line(const struct fl_platform *p, struct fl_sbuf *out);
 /*
- * The topology boundary that `workers` workers placed by `placement`
- * (compact, nosmt, scatter, node:N; others: only 1 and all PUs) fill on a
- * symmetric machine like p, e.g. "1 NUMA node", "all PUs (SMT)"; "" when the
- * count is none. Several boundaries are joined with "; ".
+ * The topology boundary that `workers` workers placed by `placement` fill
+ * on a symmetric machine like p, e.g. "1 NUMA node", "all PUs (SMT)",
+ * "oversubscribed" past the placement's PUs; "" when the count is none.
+ * Several boundaries are joined with "; ". The rule (per placement: compact,
+ * nosmt, scatter, node:N, others) is include/folio-lab/boundaries.h's, the
+ * one `folio-lab plan --workers boundaries` sweeps.
  */
 const char *fl_boundary(const struct fl_platform *p, const char *placement, int workers, char *buf,
 			size_t size);

@@ -8,93 +8,58 @@
 #                                               the series table in DIR/series.md)
 set -eu
 
-# The worker counts, for one placement, at the boundaries of this machine's
-# topology (or T's: an hwloc synthetic string or XML file), from the summary
-# line `folio-lab plan` prints ("2 packages, 4 NUMA nodes, 32 cores, 64 PUs")
-# and the placement's PU count. This is the one place the list is made:
-#   compact: 1, one core's PUs (SMT), one NUMA node's PUs, one socket's PUs,
-#            all PUs (the tree order: a core's siblings, then a node, ...)
-#   scatter: 1, one PU per socket, one per node, one per core (SMT), all PUs
-#   nosmt:   (SMT machines only; nothing without SMT) 1, the cores of a node,
-#            of a socket, all cores, one PU each
-#   others:  1 and all the placement's PUs
-# folio-lab-compare series labels each count with the boundary it hits
-# (analysis/analysis-series.c fl_boundary, the same rules). --quick: 1 and
-# all PUs only. Nothing (the harness's default sweep) when plan fails.
+# lib.sh: beside this script natively, /lab/bin/lib.sh in a guest.
+for d in "$(dirname "$0")" /lab/bin; do
+	if [ -f "$d/lib.sh" ]; then
+		. "$d/lib.sh"
+		break
+	fi
+done
+
+# The worker counts are the harness's `--workers boundaries`: where the
+# placement's first workers fill 1 PU, a core's SMT siblings, a NUMA node, a
+# socket, all cores, all PUs (with --quick, the quick suite's: 1 and all the
+# placement's PUs). The rule is include/folio-lab/boundaries.h, the one
+# folio-lab-compare series labels the counts with; `folio-lab plan
+# --workers boundaries` prints them with their labels. This prints them
+# comma-separated, for this machine or the topology T.
 workers() {
 	_pl=$1
 	shift
-	_quick=0 _topo=""
+	_suite=full _topo=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--quick) _quick=1 ;;
+		--quick) _suite=quick ;;
 		--topology) _topo=${2:?--topology needs a value}; shift ;;
 		*) echo "pread-scaling.sh workers: unknown option '$1'" >&2; return 2 ;;
 		esac
 		shift
 	done
 	"${FOLIO_LAB_BIN:-folio-lab}" plan --workload pread --placement "$_pl" \
-		${_topo:+--topology "$_topo"} 2>/dev/null |
-		awk -v pl="$_pl" -v quick="$_quick" '
-		/^topology: / {
-			s = $0
-			sub(/.*: /, "", s)
-			n = split(s, part, ", ")
-			for (i = 1; i <= n; i++) {
-				split(part[i], f, " ")
-				if (f[2] ~ /^package/) pkgs = f[1]
-				else if (f[2] == "NUMA") nodes = f[1]
-				else if (f[2] ~ /^core/) cores = f[1]
-				else if (f[2] ~ /^PU/) pus = f[1]
-			}
-		}
-		/^placement: / { s = $0; sub(/.*\(/, "", s); avail = s + 0 }
-		function want(w) { if (w >= 1 && w <= avail) seen[w] = 1 }
-		END {
-			if (!pus || !cores || !avail) exit 1
-			tpc = pus % cores == 0 ? pus / cores : 1
-			want(1)
-			want(avail)
-			if (!quick && pl == "compact") {
-				want(tpc)
-				if (nodes > 1 && pus % nodes == 0) want(pus / nodes)
-				if (pkgs > 1 && pus % pkgs == 0) want(pus / pkgs)
-			} else if (pl == "nosmt" && tpc == 1) {
-				exit 0   # no SMT: the same PUs as compact, nothing to add
-			} else if (!quick && pl == "nosmt") {
-				if (nodes > 1 && cores % nodes == 0) want(cores / nodes)
-				if (pkgs > 1 && cores % pkgs == 0) want(cores / pkgs)
-			} else if (!quick && pl == "scatter") {
-				if (pkgs > 1) want(pkgs)
-				if (nodes > 1) want(nodes)
-				if (tpc > 1) want(cores)
-			}
-			out = ""
-			for (w = 1; w <= avail; w++)
-				if (w in seen) out = out (out == "" ? "" : ",") w
-			print out
-		}'
+		--workers boundaries --suite "$_suite" ${_topo:+--topology "$_topo"} |
+		sed -n 's/^worker counts: //p' | tr ' ' ','
+}
+
+# The PUs a placement offers here (`folio-lab plan`'s "placement: P (N PUs)").
+placement_pus() {
+	"$LAB" plan --placement "$1" | sed -n 's/^placement: .*(\([0-9]*\) PUs)$/\1/p'
 }
 
 measure() {
-	lab=${FOLIO_LAB_BIN:-folio-lab}
-	d=2 r=5 q=""
-	[ "${1:-}" = --quick ] && d=0.3 r=2 q=--quick
+	exp_measure_init "$@"
 	for mode in threads processes; do
 		for placement in compact scatter nosmt; do
-			w=$(workers "$placement" $q || true)
-			# nosmt: only where SMT makes it differ from compact
-			[ -n "$w" ] || [ "$placement" != nosmt ] || continue
-			[ -n "$w" ] || echo "pread-scaling: no topology from '$lab plan': the default sweep" >&2
-			"$lab" bench --out "${OUT:?}" --workload pread --mode "$mode" \
-				--placement "$placement" --opt size=64 --opt offset=0 \
-				--opt open=per-worker --duration "$d" --reps "$r" ${w:+--workers "$w"}
+			# nosmt: only where it offers fewer PUs than compact (SMT), else
+			# it is compact again
+			[ "$placement" != nosmt ] ||
+				[ "$(placement_pus nosmt)" != "$(placement_pus compact)" ] || continue
+			exp_bench --workload pread --mode "$mode" --placement "$placement" \
+				--opt size=64 --opt offset=0 --opt open=per-worker --workers boundaries
 		done
 	done
 }
 
 summarize() {
-	. "$(dirname "$0")/lib.sh"
 	dir=$1
 	sel=workload=pread
 	exp_header pread-scaling "Review question 1: the gain of the frozen bit on the series' own benchmark \

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "folio-lab/boundaries.h"
 #include "harness.h"
 
 #ifndef FOLIO_LAB_VERSION
@@ -63,6 +64,10 @@ static const char usage_bench[] =
     "    --workers LIST     worker counts, e.g. 1,2,4 or 1-4 or 1,2,8-10; default:\n"
     "                       1, 2, one per core of one NUMA node, one per core, all\n"
     "                       PUs, counted within the placement, de-duplicated\n"
+    "    --workers boundaries  the counts where the placement's first workers fill\n"
+    "                       1 PU, a core's SMT siblings, a NUMA node, a socket, all\n"
+    "                       cores, all PUs (`plan` labels each); --suite quick: 1\n"
+    "                       and all the placement's PUs only\n"
     "    --placement P      compact (default), scatter, node:N, nosmt or pus:LIST:\n"
     "                       compact   SMT siblings of a core, then the next core,\n"
     "                                 then the next node/package\n"
@@ -123,7 +128,7 @@ static const char usage_plan[] =
     "    folio-lab plan - print the worker -> PU map of a bench, run nothing\n"
     "\n"
     "SYNOPSIS\n"
-    "    folio-lab plan [--workload W] [--workers LIST] [--placement P]\n"
+    "    folio-lab plan [--workload W] [--workers LIST|boundaries] [--placement P]\n"
     "                   [--topology XML_FILE|SYNTHETIC] [--oversubscribe]\n"
     "                   [any other bench option, checked but unused]\n"
     "\n"
@@ -133,9 +138,12 @@ static const char usage_plan[] =
     "    index) and package (logical) of each worker. Options and their checks are\n"
     "    those of `folio-lab bench --help`; --workload is optional (it matters for\n"
     "    the workload's minimum worker count).\n"
+    "    With --workers boundaries, a line `boundary N: LABEL` per count says\n"
+    "    what N workers fill (the labels folio-lab-compare series prints).\n"
     "\n"
     "EXAMPLES\n"
     "    folio-lab plan --placement scatter --topology \"pack:2 numa:2 core:4 pu:2\"\n"
+    "    folio-lab plan --workers boundaries --placement nosmt\n"
     "    lstopo --of xml > box.xml; folio-lab plan --topology box.xml --placement node:1\n"
     "\n"
     "EXIT STATUS\n"
@@ -337,6 +345,14 @@ static void print_plan(const struct fl_topo *t, const struct fl_placement *p,
 		printf(" %u", o->workers[i]);
 		if (o->workers[i] > max)
 			max = o->workers[i];
+	}
+	if (o->boundaries) {
+		for (unsigned int i = 0; i < o->nworkers; i++) {
+			char lab[256];
+
+			fl_boundary_label(t, p, o->workers[i], lab, sizeof(lab));
+			printf("\nboundary %u: %s", o->workers[i], lab[0] ? lab : "-");
+		}
 	}
 	printf("\n%6s %5s %5s %5s %5s\n", "worker", "pu", "core", "node", "pkg");
 	for (unsigned int i = 0; i < max; i++) {
@@ -625,18 +641,30 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 	unsigned int minw = wl && wl->min_workers ? wl->min_workers : 1;
 	const char *workers = r->workers ? r->workers : size->workers;
 
+	o->boundaries = workers && strcmp(workers, "boundaries") == 0;
 	if (workers) {
-		int n = fl_parse_list(workers, 0, 1u << 20, &o->workers, err, sizeof(err));
+		int n;
 
+		if (o->boundaries) {
+			/* The topology's boundaries (boundaries.h), the suite's form. */
+			o->workers = calloc(FL_BND_MAX, sizeof(*o->workers));
+			if (!o->workers)
+				return FL_EXIT_FAIL;
+			n = (int)fl_boundary_workers(t, p, size->boundary_ends, o->workers,
+						     FL_BND_MAX);
+		} else {
+			n = fl_parse_list(workers, 0, 1u << 20, &o->workers, err, sizeof(err));
+		}
 		if (n < 0) {
 			fprintf(stderr, "folio-lab: --workers %s\n", err);
 			return FL_EXIT_USAGE;
 		}
 		o->nworkers = (unsigned int)n;
-		if (!r->workers) {
+		if (!r->workers || o->boundaries) {
 			/*
-			 * The suite's counts are a default: those this workload
-			 * and placement can take (handoff needs 2; one PU takes 1).
+			 * The suite's counts and the boundaries are a default: those
+			 * this workload and placement can take (handoff needs 2; one
+			 * PU takes 1).
 			 */
 			unsigned int m = 0;
 

@@ -46,6 +46,17 @@ int fl_placement_make(const struct fl_topo *t, const char *name, struct fl_place
 void fl_placement_free(struct fl_placement *p);
 /* Default sweep: 1, 2, cores of one node, all cores, all PUs; n entries. */
 unsigned int fl_default_workers(const struct fl_placement *p, unsigned int *out, unsigned int max);
+/*
+ * `--workers boundaries`: the counts where the placement's first w PUs fill
+ * 1 PU, a core's SMT siblings, a NUMA node, a socket, all cores, all PUs
+ * (include/folio-lab/boundaries.h, the rule folio-lab-compare labels with),
+ * ascending; quick: 1 and all the placement's PUs. Returns how many.
+ */
+unsigned int fl_boundary_workers(const struct fl_topo *t, const struct fl_placement *p, bool quick,
+				 unsigned int *out, unsigned int max);
+/* What w workers of p fill ("1 NUMA node", "all PUs (SMT)"); "" if nothing. */
+const char *fl_boundary_label(const struct fl_topo *t, const struct fl_placement *p, unsigned int w,
+			      char *buf, size_t len);
 
 /*
  * Parses "1,2,4-8" into ascending, de-duplicated values in [lo, hi].
@@ -89,6 +100,7 @@ struct fl_opts {
 	unsigned int nvariants;
 	unsigned int *workers; /* worker counts of the sweep */
 	unsigned int nworkers;
+	bool boundaries; /* the sweep is `--workers boundaries` */
 	const char *placement;
 	enum fl_mode mode;
 	double duration_s, warmup_s;
@@ -110,6 +122,7 @@ struct fl_suite_size {
 	double duration_s, warmup_s;
 	unsigned int reps;
 	const char *workers; /* NULL: the topology's default sweep */
+	bool boundary_ends;  /* `--workers boundaries` keeps only 1 and all PUs */
 };
 /* suite "full"/"quick" where "native"/"guest"; NULL for an unknown suite. */
 const struct fl_suite_size *fl_suite_size(const char *suite, const char *where);

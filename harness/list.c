@@ -19,12 +19,13 @@
  * natively is also `folio-lab bench`'s default. Emulated guests are slow
  * and their figures are not scalability results: shorter windows, but
  * still 5 repetitions (3 against 3 puts the U test's smallest p at 0.1, so
- * compare could never decide).
+ * compare could never decide). quick keeps only the ends of `--workers
+ * boundaries` (1 and all the placement's PUs).
  */
 static const struct fl_suite_size suite_sizes[] = {
-    {"full", "native", 2, 0.5, 5, NULL},
-    {"full", "guest", 0.7, 0.2, 5, NULL},
-    {"quick", NULL, 0.3, 0.1, 2, "1,2"},
+    {"full", "native", 2, 0.5, 5, NULL, false},
+    {"full", "guest", 0.7, 0.2, 5, NULL, false},
+    {"quick", NULL, 0.3, 0.1, 2, "1,2", true},
 };
 
 const struct fl_suite_size *fl_suite_size(const char *suite, const char *where)
@@ -292,6 +293,8 @@ static int list_json(void)
 		json_object_object_add(o, "warmup_s", json_object_new_double(s->warmup_s));
 		json_object_object_add(o, "reps", json_object_new_int((int)s->reps));
 		json_object_object_add(o, "workers", jstr(s->workers));
+		json_object_object_add(o, "boundaries",
+				       jstr(s->boundary_ends ? "1 and all PUs" : "all"));
 		json_object_array_add(sz, o);
 	}
 	json_object_object_add(root, "workloads", ws);

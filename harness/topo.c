@@ -8,6 +8,7 @@
 
 #include <hwloc.h>
 
+#include "folio-lab/boundaries.h"
 #include "harness.h"
 
 static int cpu_of_pu(hwloc_topology_t topo, hwloc_obj_t pu, struct fl_cpu *c)
@@ -463,4 +464,30 @@ unsigned int fl_default_workers(const struct fl_placement *p, unsigned int *out,
 		m = max;
 	memcpy(out, cand, m * sizeof(*out));
 	return m;
+}
+
+/* The machine's counts and the placement's PUs, for boundaries.h's rule. */
+static struct fl_bnd_counts bnd_counts(const struct fl_topo *t)
+{
+	return (struct fl_bnd_counts){(int)t->npkgs, (int)t->nnodes, (int)t->ncores, (int)t->npus};
+}
+
+unsigned int fl_boundary_workers(const struct fl_topo *t, const struct fl_placement *p, bool quick,
+				 unsigned int *out, unsigned int max)
+{
+	struct fl_bnd_counts c = bnd_counts(t);
+	int w[FL_BND_MAX], n = fl_bnd_sweep(&c, p->name, (int)p->ncpus, quick, w, FL_BND_MAX);
+	unsigned int m = 0;
+
+	for (int i = 0; i < n && m < max; i++)
+		out[m++] = (unsigned int)w[i];
+	return m;
+}
+
+const char *fl_boundary_label(const struct fl_topo *t, const struct fl_placement *p, unsigned int w,
+			      char *buf, size_t len)
+{
+	struct fl_bnd_counts c = bnd_counts(t);
+
+	return fl_bnd_label(&c, p->name, (int)p->ncpus, (int)w, buf, len);
 }

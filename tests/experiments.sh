@@ -189,6 +189,11 @@ if [ -x "$(dirname "$BIN")/folio-lab" ]; then
 		[ "$got" = "${pw#* }" ] && ok "pread-scaling workers ${pw% *}: $got" ||
 			bad "pread-scaling workers ${pw% *}: '$got', want ${pw#* }"
 	done
+	# --quick: the quick suite's form of the sweep, 1 and all the placement's PUs
+	got=$(FOLIO_LAB_BIN=$(dirname "$BIN")/folio-lab sh "$SRC/experiments/pread-scaling.sh" \
+		workers nosmt --quick --topology "pack:2 numa:2 core:8 pu:2")
+	[ "$got" = 1,32 ] && ok "pread-scaling workers nosmt --quick: $got" ||
+		bad "pread-scaling workers nosmt --quick: '$got', want 1,32"
 else
 	echo "skip pread-scaling workers: no folio-lab next to $BIN"
 fi
