@@ -11,7 +11,8 @@ export FOLIO_LAB_CACHE=${FOLIO_LAB_CACHE:-/var/cache/folio-lab}
 DEPS=(cmake make gcc pkg-config libhwloc-dev hwloc liburing-dev libjson-c-dev
 	gnuplot-nox linux-perf qemu-system-x86 busybox-static linux-source-6.12
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync dwarves
-	spin python3-scipy chromium file jq libsqlite3-dev sqlite3 lava-common)
+	spin python3-scipy chromium file jq libsqlite3-dev sqlite3 lava-common
+	dpkg-dev debhelper)
 
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
@@ -33,7 +34,9 @@ Commands:
   plan ...                print the worker -> PU map only: `./run.sh plan --help`
   list                    workloads, their variants and options
   kernels [LABEL...]      build (or reuse from the cache) the lab's kernels;
-                          --list: the labels and what is cached
+                          --list: the labels and what is cached; --deb
+                          [--config running|lab|FILE]: installable
+                          linux-image/linux-headers packages for bare metal
   guest ...               boot kernels under QEMU and run a suite inside
   kunit [--kernel L...]   the KUnit suite of the refcount semantics in each kernel
   compare BASE NEW...     statistics and a verdict; exit 0/1/125 for gating

@@ -27,12 +27,19 @@ Options:
                         or the first --kernel)
   --debug-vm            use the CONFIG_DEBUG_VM flavour of the built-in kernels
   --workloads LIST      comma-separated workloads for the suites
-  --workers LIST        worker counts (default: topology boundaries)
+  --workers LIST        worker counts (default: the topology's sweep: 1, 2, a
+                        node's cores, all cores, all PUs; `boundaries`: where
+                        the workers fill a core, a node, a socket, all PUs)
   --duration S          measured window per repetition
   --reps N              repetitions per point
   --smp N               vCPUs per guest (default 4)
   --nodes N             emulated NUMA nodes per guest (default 2)
   --mem MB              guest memory (default 2048)
+  --pin, --no-pin       pin each vCPU thread 1:1 to a host PU (default under
+                        KVM; guest/run.sh --help, docs/many-core.md)
+  --placement P         the host PUs of pinned vCPUs: compact, scatter, node:N,
+                        nosmt, pus:LIST (with --smp host: all it allows)
+  --hugepages           back the pinned guests' nodes with hugepages
   --timeout S           per-guest time limit (default 1800)
   --no-native           skip the native suite
   --no-guests           skip the guests (native only; also skips KUnit)
@@ -184,9 +191,10 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die "$1 needs a value"
 		suite_args+=("$1" "$2"); shift ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
-	--smp | --nodes | --mem)
+	--smp | --nodes | --mem | --placement)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		guest_args+=("$1" "$2"); shift ;;
+	--pin | --no-pin | --hugepages) guest_args+=("$1") ;;
 	--no-native) native=0 ;;
 	--no-guests) guests=0 ;;
 	--no-kunit) kunit=0 ;;

@@ -450,6 +450,7 @@ build_one() {
 	wait "$pid" || rc=$?
 	if [ "$rc" != 0 ]; then
 		grep -q 'did not stick' "$logf" && sed -n '/did not stick/,$p' "$logf" >&2
+		tail -n 25 "$logf" >&2
 		die "building $label ($flavour) failed (exit $rc); log: $logf"
 	fi
 	[ -f "$tmp/arch/x86/boot/bzImage" ] || die "$label: no bzImage after make; log: $logf"
