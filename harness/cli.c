@@ -478,6 +478,32 @@ static int add_kv(struct raw_opts *r, const char *s)
 /* Everything bench and plan check; on success o and p are ready. */
 static int check_workload(const struct fl_opts *o);
 
+/*
+ * A default sweep (the suite's counts, the boundaries, the topology's) is
+ * cut to the counts this workload and placement can take (handoff needs 2;
+ * one PU takes 1), compacting w in place; with none left, the minimum.
+ */
+static unsigned int runnable_counts(unsigned int *w, unsigned int n, unsigned int minw,
+				    const struct fl_placement *p, bool oversubscribe)
+{
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (w[i] >= minw && (w[i] <= p->ncpus || oversubscribe))
+			w[m++] = w[i];
+	if (!m && minw <= p->ncpus)
+		w[m++] = minw;
+	return m;
+}
+
+static int no_runnable_count(const struct fl_workload *wl, unsigned int minw,
+			     const struct fl_placement *p, const char *hint)
+{
+	fprintf(stderr, "folio-lab: %s needs at least %u workers; placement %s offers %u PUs%s\n",
+		wl->name, minw, p->name, p->ncpus, hint);
+	return FL_EXIT_USAGE;
+}
+
 static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, struct fl_topo *t,
 		   struct fl_placement *p)
 {
@@ -666,23 +692,11 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 			 * this workload and placement can take (handoff needs 2; one
 			 * PU takes 1).
 			 */
-			unsigned int m = 0;
-
-			for (unsigned int i = 0; i < o->nworkers; i++)
-				if (o->workers[i] >= minw &&
-				    (o->workers[i] <= p->ncpus || o->oversubscribe))
-					o->workers[m++] = o->workers[i];
-			if (!m && minw <= p->ncpus)
-				o->workers[m++] = minw;
-			if (!m) {
-				fprintf(stderr,
-					"folio-lab: %s needs at least %u workers; placement %s "
-					"offers %u PUs\n",
-					wl->name, minw, p->name, p->ncpus);
-				return FL_EXIT_USAGE;
-			}
-			o->nworkers = m;
-			n = (int)m;
+			o->nworkers =
+			    runnable_counts(o->workers, o->nworkers, minw, p, o->oversubscribe);
+			if (!o->nworkers)
+				return no_runnable_count(wl, minw, p, "");
+			n = (int)o->nworkers;
 		}
 		if (o->workers[0] == 0) {
 			fprintf(stderr, "folio-lab: --workers: 0 workers measure nothing\n");
@@ -701,24 +715,14 @@ static int resolve(const struct raw_opts *r, bool is_plan, struct fl_opts *o, st
 			return FL_EXIT_USAGE;
 		}
 	} else {
-		unsigned int d[8], n = fl_default_workers(p, d, 8), m = 0;
-
 		o->workers = calloc(8, sizeof(*o->workers));
 		if (!o->workers)
 			return FL_EXIT_FAIL;
-		for (unsigned int i = 0; i < n; i++)
-			if (d[i] >= minw)
-				o->workers[m++] = d[i];
-		if (!m && minw <= p->ncpus)
-			o->workers[m++] = minw;
-		if (!m) {
-			fprintf(stderr,
-				"folio-lab: %s needs at least %u workers; placement %s offers %u "
-				"PUs (--oversubscribe with --workers to run anyway)\n",
-				wl->name, minw, p->name, p->ncpus);
-			return FL_EXIT_USAGE;
-		}
-		o->nworkers = m;
+		o->nworkers = runnable_counts(o->workers, fl_default_workers(p, o->workers, 8),
+					      minw, p, false);
+		if (!o->nworkers)
+			return no_runnable_count(wl, minw, p,
+						 " (--oversubscribe with --workers to run anyway)");
 	}
 	return check_workload(o);
 }

@@ -116,6 +116,25 @@ static const char *const in_names[] = {"full", "quick", "native", "guest"};
 
 /* ---- text ---- */
 
+/* The workload's restrictions, one line each after PREFIX, the path in QUOTEs; how many. */
+static int print_restrictions(const struct fl_workload *wl, const char *prefix, const char *quote)
+{
+	int n = 0;
+
+	if (wl->flags & FL_WL_THREADS_ONLY)
+		n += printf("%sthreads mode only\n", prefix) > 0;
+	if (wl->flags & FL_WL_SELF_TIMED)
+		n += printf("%sself-timed: the workload times its own window\n", prefix) > 0;
+	if (wl->run)
+		n += printf("%sruns its own measurement and writes its own records\n", prefix) > 0;
+	if (wl->min_workers > 1)
+		n += printf("%sneeds at least %u workers\n", prefix, wl->min_workers) > 0;
+	if (wl->requires)
+		n += printf("%srequires %s%s%s (%s)\n", prefix, quote, wl->requires, quote,
+			    wl->requires_why ? wl->requires_why : "") > 0;
+	return n;
+}
+
 static void list_one(const struct fl_workload *wl)
 {
 	unsigned int nv = nvariants(wl);
@@ -142,17 +161,7 @@ static void list_one(const struct fl_workload *wl)
 	for (unsigned int i = 0; wl->counters && wl->counters[i]; i++)
 		printf(" %s", wl->counters[i]);
 	printf("%s\n", wl->counters && wl->counters[0] ? "" : " none");
-	if (wl->flags & FL_WL_THREADS_ONLY)
-		printf("    threads mode only\n");
-	if (wl->flags & FL_WL_SELF_TIMED)
-		printf("    self-timed: the workload times its own window\n");
-	if (wl->run)
-		printf("    runs its own measurement and writes its own records\n");
-	if (wl->min_workers > 1)
-		printf("    needs at least %u workers\n", wl->min_workers);
-	if (wl->requires)
-		printf("    requires %s (%s)\n", wl->requires,
-		       wl->requires_why ? wl->requires_why : "");
+	print_restrictions(wl, "    ", "");
 	for (const struct fl_suite_run *r = suite_runs(wl); r->in; r++) {
 		printf("    suite run:");
 		for (unsigned int b = 0; b < 4; b++)
@@ -338,18 +347,7 @@ static void md_workload(const struct fl_workload *wl)
 	printf("## %s\n\n", wl->name);
 	md(wl->summary);
 	printf("\n\n");
-	if (wl->flags & FL_WL_THREADS_ONLY)
-		printf("- threads mode only\n");
-	if (wl->flags & FL_WL_SELF_TIMED)
-		printf("- self-timed: the workload times its own window\n");
-	if (wl->run)
-		printf("- runs its own measurement and writes its own records\n");
-	if (wl->min_workers > 1)
-		printf("- needs at least %u workers\n", wl->min_workers);
-	if (wl->requires)
-		printf("- requires `%s` (%s)\n", wl->requires,
-		       wl->requires_why ? wl->requires_why : "");
-	if (wl->flags || wl->run || wl->min_workers > 1 || wl->requires)
+	if (print_restrictions(wl, "- ", "`"))
 		putchar('\n');
 
 	printf("Variants (`--variant`, the first is the default):\n\n");

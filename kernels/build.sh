@@ -338,26 +338,20 @@ deb_need_tools() {
 		die "--deb needs ${missing[*]}: apt-get install dpkg-dev debhelper (./run.sh setup)"
 }
 
-if [ "$list" = 1 ] && [ "$deb" = 1 ]; then
-	for l in "${LABELS_ALL[@]}"; do
-		[ -z "${TEST_ONLY[$l]:-}" ] || continue
-		d=$(deb_dir "$l")
-		if [ -f "$d/.folio-lab-complete" ]; then
-			printf '%s\t%s\t%s\n' "$l" "$(deb_cfg_name)" "$d"
-		else
-			printf '%s\t%s\t(not built: %s)\n' "$l" "$(deb_cfg_name)" "$d"
-		fi
-	done
-	exit 0
-fi
+# --list (--deb: the packages): each buildable label, its config or flavour
+# and its cache entry, built or not.
 if [ "$list" = 1 ]; then
 	for l in "${LABELS_ALL[@]}"; do
 		[ -z "${TEST_ONLY[$l]:-}" ] || continue
-		d=$(entry_dir "$l")
-		if [ -f "$d/.folio-lab-complete" ]; then
-			printf '%s\t%s\t%s\n' "$l" "$flavour" "$d"
+		if [ "$deb" = 1 ]; then
+			d=$(deb_dir "$l") kind=$(deb_cfg_name)
 		else
-			printf '%s\t%s\t(not built: %s)\n' "$l" "$flavour" "$d"
+			d=$(entry_dir "$l") kind=$flavour
+		fi
+		if [ -f "$d/.folio-lab-complete" ]; then
+			printf '%s\t%s\t%s\n' "$l" "$kind" "$d"
+		else
+			printf '%s\t%s\t(not built: %s)\n' "$l" "$kind" "$d"
 		fi
 	done
 	exit 0
