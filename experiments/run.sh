@@ -38,7 +38,7 @@ Options:
   --out DIR             results directory (default results/NAME-<UTC time>)
   --quick               shorter windows and fewer points
   --profile             perf profile of every measurement (natively and in the
-                        guests; `folio-lab bench --profile`)
+                        guests; \`folio-lab bench --profile\`)
   --kernel LABEL=PATH   kernel build tree(s) to use instead of the lab's kernels
   --no-native           skip the native part
   --no-guests           skip the guest part
