@@ -125,6 +125,10 @@ void fl_platform_line(const struct fl_platform *p, struct fl_sbuf *out)
 	count(out, p->pus, "PU", "PUs");
 	if (!*smt || !strcmp(smt, "false"))
 		smt = tpc > 1 ? "on" : "off";
+	else if (!strcmp(smt, "notsupported")) /* sysfs smt/control's word */
+		smt = "not supported";
+	else if (!strcmp(smt, "notimplemented"))
+		smt = "not implemented";
 	fl_sb_printf(out, " (SMT %s, %d PU%s per core)", smt, tpc, tpc == 1 ? "" : "s");
 	if (p->governor[0] && strcmp(p->governor, "unknown"))
 		fl_sb_printf(out, ", governor %s", p->governor);
