@@ -375,19 +375,26 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# claim_entry DIR WHAT: true when cache entry DIR is complete (reuse it);
+# otherwise take DIR.lock first (another build.sh may be making DIR: wait for
+# it, said once), then look again. The lock is held until this script exits.
+claim_entry() {
+	local dir=$1 what=$2 lockfd
+	if [ ! -f "$dir/.folio-lab-complete" ]; then
+		exec {lockfd}>"$dir.lock"
+		if ! flock -n "$lockfd"; then
+			log "$what: another build of $dir is running; waiting"
+			flock "$lockfd"
+		fi
+	fi
+	[ -f "$dir/.folio-lab-complete" ]
+}
+
 # Build one label into a temp dir beside its entry, rename when complete.
 build_one() {
 	local label=$1 final tmp logf seed start
 	final=$(entry_dir "$label")
-	if [ ! -f "$final/.folio-lab-complete" ]; then
-		# Another build.sh may be making this entry: wait for it, then reuse.
-		exec {lockfd}>"$final.lock"
-		if ! flock -n "$lockfd"; then
-			log "$label ($flavour): another build of $final is running; waiting"
-			flock "$lockfd"
-		fi
-	fi
-	if [ -f "$final/.folio-lab-complete" ]; then
+	if claim_entry "$final" "$label ($flavour)"; then
 		log "$label ($flavour): reusing $final"
 		printf '%s=%s\n' "$label" "$final"
 		return 0
@@ -501,17 +508,10 @@ deb_config_only() {
 # running/FILE: from pristine source, or from a copy of the seed label's
 # --deb tree (kept in the entry for that), like the guest kernels.
 deb_build_one() {
-	local label=$1 final tmp logf start tree="" seed="" seed_label="" rc=0 pid tf lockfd f
+	local label=$1 final tmp logf start tree="" seed="" seed_label="" rc=0 pid tf f
 	final=$(deb_dir "$label")
 	mkdir -p "$DEBS"
-	if [ ! -f "$final/.folio-lab-complete" ]; then
-		exec {lockfd}>"$final.lock"
-		if ! flock -n "$lockfd"; then
-			log "$label (--deb, $(deb_cfg_name)): another build of $final is running; waiting"
-			flock "$lockfd"
-		fi
-	fi
-	if [ -f "$final/.folio-lab-complete" ]; then
+	if claim_entry "$final" "$label (--deb, $(deb_cfg_name))"; then
 		log "$label (--deb, $(deb_cfg_name)): reusing $final"
 		deb_print "$label" "$final"
 		return 0
