@@ -375,6 +375,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# await_make PID LOG START WHAT FAILED: wait for the background make PID
+# (killed by cleanup on exit), saying every 30 s how long WHAT has been
+# building so a 7-minute build does not look hung; on failure, the options
+# that did not stick and LOG's tail, then die with FAILED.
+await_make() {
+	local pid=$1 logf=$2 start=$3 what=$4 failed=$5 rc=0
+	MAKE_PID=$pid
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 30
+		kill -0 "$pid" 2>/dev/null &&
+			log "$what: still building, $(($(date +%s) - start)) s ($(tail -n1 "$logf" | cut -c1-60))"
+	done
+	wait "$pid" || rc=$?
+	MAKE_PID=""
+	if [ "$rc" != 0 ]; then
+		grep -q 'did not stick' "$logf" && sed -n '/did not stick/,$p' "$logf" >&2
+		tail -n 25 "$logf" >&2
+		die "$failed (exit $rc); log: $logf"
+	fi
+}
+
 # claim_entry DIR WHAT: true when cache entry DIR is complete (reuse it);
 # otherwise take DIR.lock first (another build.sh may be making DIR: wait for
 # it, said once), then look again. The lock is held until this script exits.
@@ -426,7 +447,6 @@ build_one() {
 	fi
 
 	log "$label ($flavour): building in $tmp (log: $logf)"
-	local rc=0
 	# Own process group (set -m), so cleanup can stop make and its children.
 	set -m
 	{
@@ -439,21 +459,8 @@ build_one() {
 		echo "== make -j$jobs bzImage modules"
 		make -C "$tmp" -j"$jobs" bzImage modules
 	} >"$logf" 2>&1 &
-	local pid=$!
 	set +m
-	MAKE_PID=$pid
-	# Elapsed time while make runs, so a 7-minute build does not look hung.
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 30
-		kill -0 "$pid" 2>/dev/null &&
-			log "$label ($flavour): still building, $(($(date +%s) - start)) s ($(tail -n1 "$logf" | cut -c1-60))"
-	done
-	wait "$pid" || rc=$?
-	if [ "$rc" != 0 ]; then
-		grep -q 'did not stick' "$logf" && sed -n '/did not stick/,$p' "$logf" >&2
-		tail -n 25 "$logf" >&2
-		die "building $label ($flavour) failed (exit $rc); log: $logf"
-	fi
+	await_make $! "$logf" "$start" "$label ($flavour)" "building $label ($flavour) failed"
 	[ -f "$tmp/arch/x86/boot/bzImage" ] || die "$label: no bzImage after make; log: $logf"
 	[ -f "$tmp/Module.symvers" ] || die "$label: no Module.symvers after make; log: $logf"
 
@@ -508,7 +515,7 @@ deb_config_only() {
 # running/FILE: from pristine source, or from a copy of the seed label's
 # --deb tree (kept in the entry for that), like the guest kernels.
 deb_build_one() {
-	local label=$1 final tmp logf start tree="" seed="" seed_label="" rc=0 pid tf f
+	local label=$1 final tmp logf start tree="" seed="" seed_label="" tf f
 	final=$(deb_dir "$label")
 	mkdir -p "$DEBS"
 	if claim_entry "$final" "$label (--deb, $(deb_cfg_name))"; then
@@ -564,21 +571,9 @@ deb_build_one() {
 		echo "== make -j$jobs bindeb-pkg LOCALVERSION=$(deb_localversion "$label")"
 		deb_make "$tmp/tree" "$label" "$(basename "$final" | sed 's/.*-//')"
 	} >"$logf" 2>&1 &
-	pid=$!
 	set +m
-	MAKE_PID=$pid
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 30
-		kill -0 "$pid" 2>/dev/null &&
-			log "$label (--deb): still building, $(($(date +%s) - start)) s ($(tail -n1 "$logf" | cut -c1-60))"
-	done
-	wait "$pid" || rc=$?
-	MAKE_PID=""
-	if [ "$rc" != 0 ]; then
-		grep -q 'did not stick' "$logf" && sed -n '/did not stick/,$p' "$logf" >&2
-		tail -n 15 "$logf" >&2
-		die "--deb build of $label ($(deb_cfg_name) config) failed (exit $rc); log: $logf"
-	fi
+	await_make $! "$logf" "$start" "$label (--deb)" \
+		"--deb build of $label ($(deb_cfg_name) config) failed"
 	# Installing it would replace the system's linux-libc-dev: not kept.
 	rm -f "$tmp"/linux-libc-dev_*.deb
 	compgen -G "$tmp/linux-image-*.deb" >/dev/null || die "$label: no linux-image .deb; log: $logf"
