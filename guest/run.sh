@@ -23,6 +23,18 @@ die() {
 	exit 1
 }
 
+# console_text FILE: the console with CRs dropped and each kernel message
+# that cut into a line of the guest's removed, that line joined again (the
+# serial console interleaves printk with init's output: a "folio-lab-guest:"
+# once arrived split around an input-device message).
+console_text() {
+	tr -d '\r' <"$1" | awk '
+		{ line = held $0; held = "" }
+		match(line, /\[ *[0-9]+\.[0-9]+\] /) && RSTART > 1 { held = substr(line, 1, RSTART - 1); next }
+		{ print line }
+		END { if (held != "") print held }'
+}
+
 usage() {
 	cat <<'EOF'
 usage: guest/run.sh --kernel LABEL[=TREE] [--kernel ...] --out DIR
@@ -358,7 +370,7 @@ probe_kvm() {
 	local verdict=tcg
 	local why=""
 	if timeout -k 5 20 "$QEMU" "${QEMU_ARGS[@]}" >"$WORK/probe-qemu.out" 2>&1 </dev/null &&
-		grep -q 'folio-lab-guest: up' "$console"; then
+		console_text "$console" | grep -q 'folio-lab-guest: up'; then
 		verdict=kvm
 	else
 		why=" ($(head -n1 "$WORK/probe-qemu.out" | cut -c1-100))"
@@ -504,7 +516,7 @@ $fatal
 $bad
   console: $console"
 	fi
-	grep -aq 'folio-lab-guest: up' "$console" ||
+	console_text "$console" | grep -aq 'folio-lab-guest: up' ||
 		die "guest $label never reached its init (no 'folio-lab-guest: up'); console: $console"
 	SUITE_RC=""
 	local crc=0
@@ -517,7 +529,7 @@ $bad
 	[ "$SUITE_RC" = 0 ] ||
 		die "the suite in guest $label exited with status $SUITE_RC; console: $console"
 	local up
-	up=$(grep -a -m1 -o 'folio-lab-guest: up:.*uptime=[0-9.]*s' "$console" | sed 's/.*uptime=//')
+	up=$(console_text "$console" | grep -a -m1 -o 'folio-lab-guest: up:.*uptime=[0-9.]*s' | sed 's/.*uptime=//')
 	local n=0
 	if [ -f "$out/raw-$label/samples.jsonl" ]; then
 		n=$(wc -l <"$out/raw-$label/samples.jsonl")
