@@ -26,7 +26,8 @@ die() {
 # console_text FILE: the console with CRs dropped and each kernel message
 # that cut into a line of the guest's removed, that line joined again (the
 # serial console interleaves printk with init's output: a "folio-lab-guest:"
-# once arrived split around an input-device message).
+# once arrived split around an input-device message). Read it through
+# <(...): a grep that stops at its first match must not fail a pipeline.
 console_text() {
 	tr -d '\r' <"$1" | awk '
 		{ line = held $0; held = "" }
@@ -370,7 +371,7 @@ probe_kvm() {
 	local verdict=tcg
 	local why=""
 	if timeout -k 5 20 "$QEMU" "${QEMU_ARGS[@]}" >"$WORK/probe-qemu.out" 2>&1 </dev/null &&
-		console_text "$console" | grep -q 'folio-lab-guest: up'; then
+		grep -q 'folio-lab-guest: up' <(console_text "$console"); then
 		verdict=kvm
 	else
 		why=" ($(head -n1 "$WORK/probe-qemu.out" | cut -c1-100))"
@@ -516,7 +517,7 @@ $fatal
 $bad
   console: $console"
 	fi
-	console_text "$console" | grep -aq 'folio-lab-guest: up' ||
+	grep -aq 'folio-lab-guest: up' <(console_text "$console") ||
 		die "guest $label never reached its init (no 'folio-lab-guest: up'); console: $console"
 	SUITE_RC=""
 	local crc=0
@@ -529,7 +530,7 @@ $bad
 	[ "$SUITE_RC" = 0 ] ||
 		die "the suite in guest $label exited with status $SUITE_RC; console: $console"
 	local up
-	up=$(console_text "$console" | grep -a -m1 -o 'folio-lab-guest: up:.*uptime=[0-9.]*s' | sed 's/.*uptime=//')
+	up=$(grep -a -m1 -o 'folio-lab-guest: up:.*uptime=[0-9.]*s' <(console_text "$console") | sed 's/.*uptime=//')
 	local n=0
 	if [ -f "$out/raw-$label/samples.jsonl" ]; then
 		n=$(wc -l <"$out/raw-$label/samples.jsonl")
