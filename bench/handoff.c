@@ -7,7 +7,8 @@
  * For each ordered pair (a, b) of the placement's PUs, a thread on a and a
  * thread on b bounce one cache line: a writes an odd turn, b waits for it
  * and writes the next even one, a waits for that. One round trip is two
- * one-way handoffs. One record per pair, then one `ceiling` record.
+ * one-way handoffs. One record per pair (scope "pair", `workers` the run's
+ * count), then one `ceiling` record.
  *
  * The latency is the median over batches of 64 round trips, not the mean:
  * on a VM whose vCPUs are descheduled, or under TCG, one preemption of
@@ -248,7 +249,12 @@ static int emit_pair(const struct fl_ctx *ctx, int pu_a, int pu_b, uint64_t rt, 
 	if (!rec)
 		return -1;
 	json_object_object_add(rec, "variant", json_object_new_string("pingpong"));
-	put_u64(rec, "workers", 2);
+	/*
+	 * `workers` stays the run's worker count: the pair is one sample of
+	 * that sweep point, so a 4-worker run's pair 0->1 is not the same case
+	 * as a 2-worker run's. `scope` and `pus` say that only two were measured.
+	 */
+	json_object_object_add(rec, "scope", json_object_new_string("pair"));
 	arr = json_object_new_array();
 	json_object_array_add(arr, json_object_new_int(pu_a));
 	json_object_array_add(arr, json_object_new_int(pu_b));
@@ -414,7 +420,7 @@ static const struct fl_smoke handoff_smoke[] = {
     {.args = "--workers 2",
      .check = "if .variant == \"pingpong\" then (.pu_a | type == \"number\") and "
 	      "(.pu_b | type == \"number\") and .pu_a != .pu_b and .handoff_ns > 0 and "
-	      ".workers == 2 and .pus == [.pu_a, .pu_b] and "
+	      ".workers == 2 and .scope == \"pair\" and .pus == [.pu_a, .pu_b] and "
 	      "(((.duration_s * 1e9 / .ops / 2 - .handoff_ns_mean) | fabs) < "
 	      "0.01 * .handoff_ns_mean) "
 	      "elif .variant == \"ceiling\" then .handoff_ns > 0 and "

@@ -40,6 +40,13 @@ endif()
 set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES
   ${CMAKE_CURRENT_BINARY_DIR}/workloads-discover.cmake)
 
+# Per-pair rows of a sweep keep the sweep point in their key (issue 23).
+add_test(NAME workloads-record-identity
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/workloads-record-identity.sh
+          $<TARGET_FILE:folio-lab> $<TARGET_FILE:folio-lab-compare>)
+set_tests_properties(workloads-record-identity PROPERTIES
+  LABELS native TIMEOUT 120 SKIP_RETURN_CODE 77 RESOURCE_LOCK cpus)
+
 # docs/workloads.md is `folio-lab list --markdown`: regenerate it with
 #   build/folio-lab list --markdown > docs/workloads.md
 add_test(NAME workloads-doc
