@@ -746,7 +746,27 @@ void fl_cmp_markdown(const struct fl_dataset *ds, const struct fl_cmp *r,
 	struct fl_sbuf h = {0}, lg = {0};
 	char lab[256], a[32], b[32], c[32], d[32], e[32], f[32], g[32], ci[48], w[16];
 
-	fl_sb_puts(out, "# folio-lab comparison\n\n## Headline\n\n```\n");
+	fl_sb_puts(out, "# folio-lab comparison\n\n");
+	if (ds->nrefused) {
+		/* first: whoever reads on must know the figures leave records out */
+		fl_sb_printf(out,
+			     "## Refused records\n\n**%zu record%s refused**: not in any figure "
+			     "below; `compare` exits 2 whatever the verdict on the rest.\n\n",
+			     ds->nrefused, ds->nrefused == 1 ? "" : "s");
+		for (size_t i = 0; i < ds->nrefused; i++) {
+			fl_sb_printf(out, "- `%s:%zu`: ", ds->refused[i].file, ds->refused[i].line);
+			/* a reason quotes record text: no markup, code span or line break from it
+			 */
+			for (const char *p = ds->refused[i].why; *p; p++) {
+				if (strchr("\\`<>*", *p))
+					fl_sb_puts(out, "\\");
+				fl_sb_putn(out, *p == '\n' || *p == '\r' ? " " : p, 1);
+			}
+			fl_sb_puts(out, "\n");
+		}
+		fl_sb_puts(out, "\n");
+	}
+	fl_sb_puts(out, "## Headline\n\n```\n");
 	fl_cmp_headline(ds, r, o, &h);
 	fl_sb_puts(out, h.s ? h.s : "");
 	fl_sb_puts(out, "```\n\n");
@@ -1023,4 +1043,9 @@ void fl_cmp_summary(const struct fl_dataset *ds, const struct fl_cmp *r,
 	if (cnt[FL_MISSING] && !o->allow_missing)
 		fl_sb_puts(out, "missing: cases measured on the baseline but not on a new kernel "
 				"fail the gate\n  (--allow-missing to pass them).\n");
+	if (ds->nrefused)
+		fl_sb_printf(out,
+			     "refused: %zu record%s, in none of these figures: exit 2 whatever "
+			     "the verdict\n  on the rest.\n",
+			     ds->nrefused, ds->nrefused == 1 ? "" : "s");
 }

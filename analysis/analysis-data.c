@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,11 +345,26 @@ static const char *check_metric(struct json_object *o, const char *metric, bool 
 	return NULL;
 }
 
-static int bad_line(const char *file, size_t line, const char *fmt, const char *a, const char *b)
+/* Refuse one record: file:line and why (taken over); loading goes on without it. */
+static void refuse(struct fl_dataset *ds, size_t di, const char *file, size_t line, char *why)
 {
-	fprintf(stderr, "folio-lab-compare: %s:%zu: ", file, line);
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, "\n");
+	struct fl_refused *x;
+
+	ds->refused = xrealloc(ds->refused, (ds->nrefused + 1) * sizeof(*ds->refused));
+	x = &ds->refused[ds->nrefused++];
+	x->file = xstrdup(file);
+	x->dir = di;
+	x->line = line;
+	x->why = why;
+}
+
+static int bad_line(struct fl_dataset *ds, size_t di, const char *file, size_t line,
+		    const char *fmt, const char *a, const char *b)
+{
+	struct fl_sbuf why = {0};
+
+	fl_sb_printf(&why, fmt, a, b);
+	refuse(ds, di, file, line, why.s);
 	return -1;
 }
 
@@ -374,12 +390,12 @@ static int parse_record(struct fl_dataset *ds, struct json_object *o, const char
 	double v;
 
 	if (!json_object_is_type(o, json_type_object))
-		return bad_line(file, lineno, "not a JSON object%s%s", "", "");
+		return bad_line(ds, di, file, lineno, "not a JSON object%s%s", "", "");
 	for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++) {
 		const char *sv = get_str(o, strs[k], NULL);
 
 		if (!sv || !*sv)
-			return bad_line(file, lineno,
+			return bad_line(ds, di, file, lineno,
 					"required field '%s' missing or not a string%s", strs[k],
 					"");
 	}
@@ -390,18 +406,19 @@ static int parse_record(struct fl_dataset *ds, struct json_object *o, const char
 	r = &ds->recs[ds->nrecs];
 	memset(r, 0, sizeof(*r));
 	if (!get_int(o, "workers", 1, &r->workers))
-		return bad_line(file, lineno,
+		return bad_line(ds, di, file, lineno,
 				"required field 'workers' missing or not an integer >= 1%s%s", "",
 				"");
 	if (!get_int(o, "rep", 0, &r->rep))
-		return bad_line(file, lineno,
+		return bad_line(ds, di, file, lineno,
 				"required field 'rep' missing or not an integer >= 0%s%s", "", "");
 	why = check_metric(o, "ops_per_sec", &r->has_metric, &r->ops_per_sec);
 	if (why || !r->has_metric)
-		return bad_line(file, lineno, "'ops_per_sec' %s%s", why ? why : "is missing", "");
+		return bad_line(ds, di, file, lineno, "'ops_per_sec' %s%s",
+				why ? why : "is missing", "");
 	why = check_metric(o, ds->metric, &r->has_metric, &r->metric);
 	if (why)
-		return bad_line(file, lineno, "'%s' %s", ds->metric, why);
+		return bad_line(ds, di, file, lineno, "'%s' %s", ds->metric, why);
 	r->workload = intern_str(ds, get_str(o, "workload", "?"), &id);
 	r->wl_ord = first_seen(ds, id);
 	r->variant = intern_str(ds, get_str(o, "variant", "default"), &id);
@@ -834,15 +851,15 @@ int fl_ds_load(struct fl_dataset *ds, const char *dir)
 	/* line by line: the file itself never sits in memory */
 	tok = json_tokener_new();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+	while ((got = getline(&line, &cap, f)) >= 0) {
 		struct json_object *o;
 		size_t n = (size_t)got, used;
 		bool last = n == 0 || line[n - 1] != '\n';
 
 		lineno++;
 		if (memchr(line, 0, n)) {
-			rc = bad_line(path, lineno, "a NUL byte: not a text record%s%s", "", "");
-			break;
+			bad_line(ds, di, path, lineno, "a NUL byte: not a text record%s%s", "", "");
+			continue;
 		}
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
 			     line[n - 1] == '\t'))
@@ -856,18 +873,16 @@ int fl_ds_load(struct fl_dataset *ds, const char *dir)
 		used = json_tokener_get_parse_end(tok);
 		if (!o || used != n) {
 			json_object_put(o);
-			rc = bad_line(path, lineno, "not a JSON record (%s)%s",
-				      o ? "text after the object"
-					: json_tokener_error_desc(json_tokener_get_error(tok)),
-				      last ? "; the last line, truncated?" : "");
-			break;
+			bad_line(ds, di, path, lineno, "not a JSON record (%s)%s",
+				 o ? "text after the object"
+				   : json_tokener_error_desc(json_tokener_get_error(tok)),
+				 last ? "; the last line, truncated?" : "");
+			continue;
 		}
-		if (parse_record(ds, o, path, lineno, di)) {
-			json_object_put(o);
-			rc = -1;
-		}
+		if (parse_record(ds, o, path, lineno, di))
+			json_object_put(o); /* refused: the others still count */
 	}
-	if (!rc && ferror(f)) {
+	if (ferror(f)) {
 		fprintf(stderr, "folio-lab-compare: %s: read error: %s\n", path, strerror(errno));
 		rc = -1;
 	}
@@ -971,12 +986,127 @@ static bool same_meas(const struct fl_rec *a, const struct fl_rec *b)
 	       a->rep == b->rep && a->pair == b->pair;
 }
 
+/* Pointer order of interned strings (equal strings: equal pointers). */
+static int cmp_ptr(const void *a, const void *b)
+{
+	return ((uintptr_t)a > (uintptr_t)b) - ((uintptr_t)a < (uintptr_t)b);
+}
+
+/*
+ * The measurement of a record before series and cases exist: directory and
+ * kernel (the series), the case fields, run_id, rep, pair; then file order.
+ */
+static int cmp_meas(const void *pa, const void *pb)
+{
+	const struct fl_rec *a = &sort_recs[*(const size_t *)pa],
+			    *b = &sort_recs[*(const size_t *)pb];
+	const void *ka[] = {a->kernel,	  a->workload, a->variant, a->mode,
+			    a->placement, a->params,   a->run_id};
+	const void *kb[] = {b->kernel,	  b->workload, b->variant, b->mode,
+			    b->placement, b->params,   b->run_id};
+	int c;
+
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	for (size_t i = 0; i < sizeof(ka) / sizeof(*ka); i++)
+		if ((c = cmp_ptr(ka[i], kb[i])))
+			return c;
+	if (a->workers != b->workers)
+		return a->workers - b->workers;
+	if (a->rep != b->rep)
+		return a->rep - b->rep;
+	if (a->pair != b->pair)
+		return a->pair - b->pair;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+static bool same_meas_raw(const struct fl_rec *a, const struct fl_rec *b)
+{
+	return a->dir == b->dir && a->kernel == b->kernel && a->workload == b->workload &&
+	       a->variant == b->variant && a->mode == b->mode && a->placement == b->placement &&
+	       a->params == b->params && a->workers == b->workers && a->run_id == b->run_id &&
+	       a->rep == b->rep && a->pair == b->pair;
+}
+
+static bool same_values(const struct fl_rec *a, const struct fl_rec *b)
+{
+	return a->ops_per_sec == b->ops_per_sec && a->has_metric == b->has_metric &&
+	       (!a->has_metric || a->metric == b->metric);
+}
+
+static int cmp_refused(const void *pa, const void *pb)
+{
+	const struct fl_refused *a = pa, *b = pb;
+
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+/*
+ * Copies of one measurement that disagree: no copy can be trusted over the
+ * others, so every copy is refused (each naming one it disagrees with) and
+ * dropped from the records; the rest of the data stays usable.
+ */
+static void refuse_conflicts(struct fl_dataset *ds)
+{
+	size_t *ord = xrealloc(NULL, (ds->nrecs + 1) * sizeof(*ord)), kept = 0;
+	bool *drop = calloc(ds->nrecs + 1, sizeof(*drop));
+
+	if (!drop) {
+		fprintf(stderr, "folio-lab-compare: out of memory\n");
+		exit(2);
+	}
+	for (size_t i = 0; i < ds->nrecs; i++)
+		ord[i] = i;
+	sort_recs = ds->recs;
+	qsort(ord, ds->nrecs, sizeof(*ord), cmp_meas);
+	for (size_t i = 0, j; i < ds->nrecs; i = j) {
+		bool agree = true;
+
+		for (j = i + 1;
+		     j < ds->nrecs && same_meas_raw(&ds->recs[ord[i]], &ds->recs[ord[j]]); j++)
+			agree &= same_values(&ds->recs[ord[i]], &ds->recs[ord[j]]);
+		for (size_t k = i; k < j && !agree; k++) {
+			const struct fl_rec *b = &ds->recs[ord[k]], *a = NULL;
+			struct fl_sbuf file = {0}, why = {0};
+
+			/* name the first copy that disagrees with this one */
+			for (size_t m = i; m < j && !a; m++)
+				if (!same_values(b, &ds->recs[ord[m]]))
+					a = &ds->recs[ord[m]];
+			fl_sb_printf(&file, "%s/samples.jsonl", ds->dirs[b->dir].path);
+			fl_sb_printf(&why,
+				     "the same measurement (run_id '%s', rep %d, same case and "
+				     "kernel) as %s/samples.jsonl:%zu with different values",
+				     b->run_id, b->rep, ds->dirs[a->dir].path, a->line);
+			refuse(ds, b->dir, file.s, b->line, why.s);
+			fl_sb_free(&file);
+			drop[ord[k]] = true;
+		}
+	}
+	free(ord);
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		if (!drop[i]) {
+			ds->recs[kept++] = ds->recs[i];
+			continue;
+		}
+		json_object_put(ds->recs[i].obj);
+		if (!ds->recs[i].has_metric)
+			ds->no_metric--;
+	}
+	ds->nrecs = kept;
+	free(drop);
+}
+
 int fl_ds_assign_series(struct fl_dataset *ds)
 {
 	size_t *ord, nkey;
 	bool prefix = false;
-	int rc = 0;
 
+	refuse_conflicts(ds);
+	if (ds->nrefused)
+		qsort(ds->refused, ds->nrefused, sizeof(*ds->refused), cmp_refused);
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		struct fl_rec *r = &ds->recs[i];
 		size_t s;
@@ -1024,19 +1154,8 @@ int fl_ds_assign_series(struct fl_dataset *ds)
 			continue;
 		while (ds->recs[ord[k]].dup)
 			k--; /* compare with the kept one */
+		/* copies that disagree are gone (refuse_conflicts): a and b agree */
 		a = &ds->recs[ord[k]];
-		if (a->ops_per_sec != b->ops_per_sec || a->has_metric != b->has_metric ||
-		    (a->has_metric && a->metric != b->metric)) {
-			fprintf(
-			    stderr,
-			    "folio-lab-compare: %s/samples.jsonl:%zu: the same measurement "
-			    "(run_id '%s', rep %d, same case and kernel) as %s/samples.jsonl:%zu "
-			    "with different values: refusing to pick one\n",
-			    ds->dirs[b->dir].path, b->line, b->run_id, b->rep,
-			    ds->dirs[a->dir].path, a->line);
-			rc = -1;
-			break;
-		}
 		if (!ds->dups)
 			fprintf(
 			    stderr,
@@ -1046,7 +1165,7 @@ int fl_ds_assign_series(struct fl_dataset *ds)
 		b->dup = true;
 		ds->dups++;
 	}
-	if (ds->dups > 1 && !rc)
+	if (ds->dups > 1)
 		fprintf(stderr, "folio-lab-compare: %zu duplicated records counted once\n",
 			ds->dups);
 
@@ -1089,7 +1208,19 @@ int fl_ds_assign_series(struct fl_dataset *ds)
 		}
 		free(first);
 	}
-	return rc;
+	return 0;
+}
+
+void fl_ds_print_refused(const struct fl_dataset *ds, FILE *f)
+{
+	if (!ds->nrefused)
+		return;
+	for (size_t i = 0; i < ds->nrefused; i++)
+		fprintf(f, "folio-lab-compare: refused %s:%zu: %s\n", ds->refused[i].file,
+			ds->refused[i].line, ds->refused[i].why);
+	fprintf(f, "folio-lab-compare: %zu record%s refused; %s\n", ds->nrefused,
+		ds->nrefused == 1 ? "" : "s",
+		ds->nrecs ? "the rest is shown" : "no valid record left");
 }
 
 int fl_ds_find_series(const struct fl_dataset *ds, const char *name)
@@ -1126,6 +1257,11 @@ void fl_ds_free(struct fl_dataset *ds)
 	free(ds->idx);
 	free(ds->idx_start);
 	free(ds->wl_vary);
+	for (size_t i = 0; i < ds->nrefused; i++) {
+		free(ds->refused[i].file);
+		free(ds->refused[i].why);
+	}
+	free(ds->refused);
 	memset(ds, 0, sizeof(*ds));
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct json_object;
 
@@ -58,6 +59,13 @@ struct fl_case {
 	int id; /* index into the dataset's cases (fl_ds_values, fl_ds_case_recs) */
 };
 
+/* A record the loader refused, with why (the wording of the strict errors). */
+struct fl_refused {
+	char *file; /* DIR/samples.jsonl */
+	size_t dir, line;
+	char *why;
+};
+
 struct fl_strtab {
 	char **s;
 	size_t n, cap; /* strings */
@@ -86,22 +94,30 @@ struct fl_dataset {
 	signed char *wl_vary; /* per interned string id: the workload has several params */
 	size_t nwl_vary;
 	size_t no_metric, dups;
+	struct fl_refused *refused; /* file order, after fl_ds_assign_series */
+	size_t nrefused;
 };
 
 /*
- * Load DIR/samples.jsonl and DIR/meta.json. Every line must be a record:
+ * Load DIR/samples.jsonl and DIR/meta.json. Every line should be a record:
  * a corrupt line, a NUL byte, a missing required field or a metric that is
- * NaN, infinite, negative or not a number prints FILE:LINE and why, and
- * returns -1 (an input error). Blank lines are skipped (and counted).
+ * NaN, infinite, negative or not a number is refused (ds->refused: FILE,
+ * LINE and why) and loading goes on, so that one bad line does not cost
+ * the rest. Blank lines are skipped (and counted). Returns -1 (message
+ * printed) only for what is not about one record: no samples.jsonl, a read
+ * error.
  */
 int fl_ds_load(struct fl_dataset *ds, const char *dir);
 /*
  * Assign series once every directory is loaded, index the records by case
  * and series, and count duplicated records (same series, run_id, rep and
- * case) once, with a message. Returns -1 (message printed) when duplicates
- * disagree on the metric.
+ * case) once, with a message. Duplicates that disagree on a value are all
+ * refused (neither can be trusted) and dropped before that; ds->refused
+ * is then sorted by file and line. Returns 0.
  */
 int fl_ds_assign_series(struct fl_dataset *ds);
+/* Print each refused record and their count on f ("the rest is shown" unless none is left). */
+void fl_ds_print_refused(const struct fl_dataset *ds, FILE *f);
 /* A series by name or by kernel label; -1 when none. */
 int fl_ds_find_series(const struct fl_dataset *ds, const char *name);
 void fl_ds_free(struct fl_dataset *ds);

@@ -73,7 +73,11 @@ static void usage(FILE *f)
 	    "\n"
 	    "compare exits 0 (no regression), 1 (a regression, or a case missing in a new\n"
 	    "kernel), 125 (cannot decide: too few repetitions, or emulated), 2 (usage or\n"
-	    "input error): usable by `git bisect run`.\n");
+	    "input error, or records refused): usable by `git bisect run`.\n"
+	    "A record that is not JSON or lacks a well-typed required field, and every\n"
+	    "copy of a measurement whose copies disagree, is refused: every command names\n"
+	    "each (FILE:LINE: why) on stderr, compare.md and report.html list them at the\n"
+	    "top, the rest is used, and the exit status is 2 whatever the verdict on it.\n");
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -187,10 +191,13 @@ static int default_baseline(const struct fl_dataset *ds)
 	return b >= 0 && ds->series[b].dir == 0 ? b : 0;
 }
 
+/* Records the loader refused: the exit status is 2 whatever else happens (see main). */
+static size_t nrefused;
+
 static const char *const commands[] = {"compare", "headline", "table",	"export-csv", "plotdata",
 				       "plot",	  "report",   "series", NULL};
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"baseline", required_argument, NULL, 'b'},
@@ -394,6 +401,9 @@ int main(int argc, char **argv)
 		fl_ds_free(&ds);
 		return EXIT_USAGE;
 	}
+	/* named before any output, so that nobody takes the rest for the whole */
+	nrefused = ds.nrefused;
+	fl_ds_print_refused(&ds, stderr);
 	if (ds.nrecs == 0) {
 		fprintf(stderr, "folio-lab-compare: no records in %s\n", argv[optind]);
 		fl_ds_free(&ds);
@@ -534,4 +544,12 @@ int main(int argc, char **argv)
 	free(o.filters);
 	fl_ds_free(&ds);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	/* a refused record fails the job even when the rest passes the gate */
+	return nrefused ? EXIT_USAGE : rc;
 }

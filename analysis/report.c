@@ -31,6 +31,8 @@ static const char css[] =
     "h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;"
     "margin-top:1.6em}\n"
     ".note{background:#fff3cd;border:1px solid #e0b000;padding:.6em 1em;font-weight:bold}\n"
+    ".refused{background:#f8d7da;border:2px solid #c00;padding:.2em 1em .6em}\n"
+    ".refused h2{color:#900;border:0;margin-top:.4em}\n"
     "table{border-collapse:collapse;margin:.8em 0;font-size:.9em}\n"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}\n"
     "th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}\n"
@@ -834,6 +836,31 @@ static void profile_section(struct fl_sbuf *out, const struct fl_dataset *ds, co
 	profile_flames(out, ds, wl, ws[nw - 1], modes[0]);
 }
 
+/* The records the loader refused, first thing in the report: the figures leave them out. */
+static void refused_section(struct fl_sbuf *out, const struct fl_dataset *ds)
+{
+	if (!ds->nrefused)
+		return;
+	fl_sb_printf(out,
+		     "<section id=\"refused\" class=\"refused\"><h2>Refused records</h2>\n"
+		     "<p><b>%zu record%s refused</b>: not in any figure or table below; "
+		     "<code>compare</code> and <code>report</code> exit 2 whatever the verdict "
+		     "on the rest.</p>\n<ul>\n",
+		     ds->nrefused, ds->nrefused == 1 ? "" : "s");
+	for (size_t i = 0; i < ds->nrefused; i++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), ":%zu", ds->refused[i].line);
+		fl_sb_puts(out, "<li><code>");
+		fl_sb_html(out, ds->refused[i].file);
+		fl_sb_puts(out, line);
+		fl_sb_puts(out, "</code>: ");
+		fl_sb_html(out, ds->refused[i].why);
+		fl_sb_puts(out, "</li>\n");
+	}
+	fl_sb_puts(out, "</ul></section>\n");
+}
+
 int fl_report(const struct fl_dataset *ds, int base, const char *dir, const struct fl_cmp_opts *o,
 	      bool plots)
 {
@@ -873,6 +900,7 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 	fl_sb_html(&out, dir);
 	fl_sb_printf(&out, "</code>, %zu records, %zu kernel label(s); generated %s.</p>\n",
 		     ds->nrecs, ds->nseries, when);
+	refused_section(&out, ds);
 	if (fl_ds_not_scalability(ds, why, sizeof(why))) {
 		fl_sb_puts(&out, "<p class=\"note\" id=\"not-scalability\">2-core VM / emulated "
 				 "guest: not a scalability result (");
@@ -946,6 +974,8 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 
 	/* contents */
 	fl_sb_puts(&out, "<nav><ul>");
+	if (ds->nrefused)
+		fl_sb_puts(&out, "<li><a href=\"#refused\">Refused records</a></li>");
 	if (nrows)
 		fl_sb_puts(&out, "<li><a href=\"#headline\">Headline</a></li>"
 				 "<li><a href=\"#verdicts\">Verdicts</a></li>");
@@ -974,11 +1004,13 @@ int fl_report(const struct fl_dataset *ds, int base, const char *dir, const stru
 		    "is <em>cannot decide</em>; records from TCG guests are <em>emulated</em>, "
 		    "not judged.</p>\n<p class=\"summary\">%zu improved, %zu regressed, %zu no "
 		    "change, %zu cannot decide, %zu missing, %zu emulated, %zu reference; "
-		    "<code>compare</code> exits %d.</p>\n",
+		    "<code>compare</code> exits %d%s.</p>\n",
 		    ds->metric, o->lower_better ? "lower" : "higher",
 		    fl_correction_name(o->correction), o->alpha, o->threshold, o->alpha,
 		    cnt[FL_IMPROVED], cnt[FL_REGRESSED], cnt[FL_NO_CHANGE], cnt[FL_UNDECIDED],
-		    cnt[FL_MISSING], cnt[FL_EMULATED], cnt[FL_REFERENCE], fl_cmp_exit(&r, o));
+		    cnt[FL_MISSING], cnt[FL_EMULATED], cnt[FL_REFERENCE],
+		    ds->nrefused ? 2 : fl_cmp_exit(&r, o),
+		    ds->nrefused ? " (records refused; see the top)" : "");
 	}
 
 	for (size_t i = 0; i < nc; i++) {

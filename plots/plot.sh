@@ -47,5 +47,5 @@ LAB_ROOT=$LAB_ROOT "$COMPARE" plot "$@" "$DIR" >&2 || rc=$?
 case $rc in
 0) ;;
 77) exit 77 ;;
-*) die "chart(s) failed (exit $rc)" ;;
+*) die "chart(s) failed or records refused (exit $rc; see above)" ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # folio-lab-compare compare/headline/table/export-csv on generated results:
 # verdicts, exit codes (0/1/125/2), family-wise control, emulated, missing,
-# reference and duplicated records, strict input (file:line), the headline
+# reference and duplicated records, strict input (file:line), refused records
+# (the rest still compared, exit 2), the headline
 # (width, CI, markers, several kernels), compare.md/compare.csv, filters.
 #   analysis-compare.sh FOLIO_LAB_COMPARE
 set -u
@@ -229,6 +230,51 @@ expect "a bad counter is no error when it is not the metric" 0 'exit 0' \
 printf '{"schema":1,"workload":"pr' >>"$T/improve/samples.jsonl"
 expect "truncated last line -> 2" 2 'improve/samples.jsonl:[0-9]+: not a JSON record.*truncated' \
 	-- "$BIN" compare --baseline base "$T/improve"
+
+# refused records cost only themselves: two kernels' valid records, a line that is
+# not JSON (11) and two copies of one measurement that disagree (3 and the last)
+$GEN "$T/refused" --effect -10 --seed 2 --where native --bad
+last=$(wc -l <"$T/refused/samples.jsonl")
+R="$T/refused/samples.jsonl"
+expect "refused records -> 2, the rest compared" 2 "^folio-lab-compare: refused $R:3: the same measurement \(run_id 'bad<run>&id', rep 2, same case and kernel\) as $R:$last with different values$" \
+	"^folio-lab-compare: refused $R:11: not a JSON record" \
+	"^folio-lab-compare: refused $R:$last: the same measurement .* as $R:3 with different values$" \
+	'^folio-lab-compare: 3 records refused; the rest is shown$' \
+	'summary: 0 improved, [1-9][0-9]* regressed' '^refused: 3 records' \
+	-- "$BIN" compare --baseline base "$T/refused"
+check "refused: named first, before the output" sh -c "head -4 '$T/out' | grep -c '^folio-lab-compare: refused ' | grep -qx 3"
+"$BIN" compare --baseline base "$T/refused" >/dev/null 2>"$T/err"
+check "refused: named on stderr" test "$(grep -c "^folio-lab-compare: refused $R:" "$T/err")" = 3
+M=$T/refused/compare.md
+check "refused: compare.md opens with the refused records" \
+	sh -c "grep -n '^## ' '$M' | head -2 | tr '\n' ' ' | grep -q '^3:## Refused records .*:## Headline'"
+check "refused: compare.md names the three lines" sh -c "grep -q '^\*\*3 records refused\*\*' '$M' &&
+	grep -q '^- \`$R:3\`: the same measurement (run_id .bad\\\\<run\\\\>&id., rep 2' '$M' &&
+	grep -q '^- \`$R:11\`: not a JSON record' '$M' && grep -q '^- \`$R:$last\`: the same measurement' '$M'"
+check "refused: compare.md still has every valid case's row" \
+	sh -c "test \"\$(grep -c '^| ' '$M')\" = \"\$(grep -c '^| ' '$T/regress/compare.md')\" && grep -q '| regressed |' '$M'"
+check "refused: compare.csv written" test -s "$T/refused/compare.csv"
+FOLIO_LAB_COMPARE_SLOW=1 "$BIN" compare --quiet --baseline base --out "$T/refused-slow" "$T/refused" >/dev/null 2>&1
+check "refused: json-c path refuses the same, compares the same" \
+	cmp -s "$T/refused/compare.csv" "$T/refused-slow/compare.csv"
+for c in headline table series export-csv plotdata; do
+	expect "refused: $c shows the rest and exits 2" 2 "^folio-lab-compare: refused $R:11: " \
+		'3 records refused; the rest is shown' -- "$BIN" "$c" --baseline base "$T/refused"
+done
+check "refused: export-csv wrote the valid records only" test "$(wc -l <"$T/refused/samples.csv")" = $((last - 3 + 1))
+expect "refused: report exits 2, writes report.html" 2 '3 records refused; the rest is shown' 'report.html: ' \
+	-- "$BIN" report --no-plots --baseline base "$T/refused"
+check "refused: report.html names them, escaped" sh -c "grep -q '<h2>Refused records</h2>' '$T/refused/report.html' &&
+	grep -q \"<code>$R:3</code>: the same measurement (run_id 'bad&lt;run&gt;&amp;id'\" '$T/refused/report.html' &&
+	! grep -q 'bad<run>' '$T/refused/report.html'"
+mkdir -p "$T/allbad"
+printf 'garbage\n{"workers": 1}\n' >"$T/allbad/samples.jsonl"
+expect "refused: nothing valid -> 2, as an empty directory" 2 'allbad/samples.jsonl:1: not a JSON record' \
+	'2 records refused; no valid record left' 'no records in' -- "$BIN" compare "$T/allbad"
+# a clean directory: no refused section, the exit status of before
+expect "clean: exit 1 as before, nothing refused" 1 'summary:' -- "$BIN" compare --baseline base "$T/regress"
+check "clean: no refused line" sh -c "! grep -q 'refused' '$T/out'"
+check "clean: compare.md has no refused section" sh -c "! grep -q 'Refused records' '$T/regress/compare.md'"
 
 # the fast record scanner and json-c read the same records the same way
 mkdir -p "$T/esc"

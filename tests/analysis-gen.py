@@ -5,7 +5,7 @@ analysis tests, so that they do not depend on a measurement.
 usage: analysis-gen.py OUT [--layout single|split] [--reps N] [--effect PCT]
                            [--noise PCT] [--seed S] [--kernels base,patched]
                            [--where native|guest] [--pus N]
-                           [--rows N [--shift-rows K]]
+                           [--rows N [--shift-rows K]] [--bad]
 
 --effect: change of the last kernel's throughput against the first (percent,
           all contended cases); --noise: relative stddev of repetitions.
@@ -15,6 +15,11 @@ usage: analysis-gen.py OUT [--layout single|split] [--reps N] [--effect PCT]
           `synth`, variants r0..r{N-1}, 4 workers, every row at 1e6 ops/s with
           --noise; the last kernel's first K rows (--shift-rows, default all)
           changed by --effect percent. For the false-regression and power rates.
+--bad:    records the loader refuses, in the (first) directory: line 11 is
+          not JSON (the records from there on move down one line), line 3's
+          run_id becomes 'bad<run>&id' (markup, for the escaping) and the
+          last line repeats line 3's measurement with another ops_per_sec, so
+          that lines 3, 11 and the last are refused; the rest stays valid.
 """
 import argparse
 import json
@@ -133,6 +138,7 @@ def main():
     ap.add_argument("--pus", type=int, default=8)
     ap.add_argument("--rows", type=int, default=0)
     ap.add_argument("--shift-rows", type=int, default=None)
+    ap.add_argument("--bad", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     labels = args.kernels.split(",")
@@ -150,7 +156,23 @@ def main():
         meta["kernels"][label] = meta_entry(label, args, "6.12.0-folio-lab-" + label)
         with open(mpath, "w") as f:
             json.dump(meta, f, indent=1)
+    if args.bad:
+        add_bad(args.out if args.layout == "single" else os.path.join(args.out, labels[0]))
     return 0
+
+
+def add_bad(d):
+    path = os.path.join(d, "samples.jsonl")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    third = json.loads(lines[2])
+    third["run_id"] = "bad<run>&id"
+    conflict = dict(third, ops_per_sec=third["ops_per_sec"] * 0.5)
+    lines[2] = json.dumps(third)
+    lines.insert(10, '{"schema": 1, "workload": "pread", oops')
+    lines.append(json.dumps(conflict))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # folio-lab-compare report: renders report.html from generated results with
 # experiment sections, then headless Chromium loads it: the DOM must hold
 # the inline SVG charts, the comparison and provenance tables, the note and
-# the sections, and the screenshot must be a non-trivial PNG.
+# the sections, and the screenshot must be a non-trivial PNG. Refused
+# records: exit 2, named at the top, the rest still rendered.
 #   analysis-report.sh FOLIO_LAB_COMPARE
 set -u
 BIN=$1
@@ -86,5 +87,35 @@ else
 	[ "$sz" -gt 50000 ] || { echo "FAIL screenshot only $sz bytes: blank page?"; fail=1; }
 	echo "screenshot: $sz bytes, $nsvg inline SVGs"
 fi
+# refused records (a line that is not JSON, two copies of a measurement that
+# disagree): report exits 2 yet renders the rest, naming them at the top
+python3 "$HERE/analysis-gen.py" "$T/bad" --effect -10 --seed 21 --bad
+last=$(wc -l <"$T/bad/samples.jsonl")
+LAB_ROOT=$ROOT "$BIN" report --baseline base "$T/bad" >"$T/bad.out" 2>"$T/bad.err"
+rc=$?
+[ $rc = 2 ] || { echo "FAIL report with refused records: exit $rc, want 2"; fail=1; }
+B=$T/bad/report.html
+[ -s "$B" ] || { echo "FAIL refused: no report.html"; fail=1; touch "$B"; }
+check "refused: stderr names line 11" "refused $T/bad/samples.jsonl:11: not a JSON record" "$T/bad.err"
+check "refused: stderr counts them" '3 records refused; the rest is shown' "$T/bad.err"
+check "refused: the section" '<section id="refused" class="refused"><h2>Refused records</h2>' "$B"
+check "refused: the count" '<b>3 records refused</b>' "$B"
+check "refused: line 3, escaped" "<code>$T/bad/samples.jsonl:3</code>: the same measurement \(run_id 'bad&lt;run&gt;&amp;id', rep 2, same case and kernel\) as $T/bad/samples.jsonl:$last with different values" "$B"
+check "refused: line 11" "<code>$T/bad/samples.jsonl:11</code>: not a JSON record" "$B"
+check "refused: the last line" "<code>$T/bad/samples.jsonl:$last</code>: the same measurement" "$B"
+grep -q 'bad<run>' "$B" && { echo "FAIL refused: record text not escaped"; fail=1; }
+for p in '<svg' '<table class="cmp">' '<table class="stats">' '<pre class="headline">' 'id="provenance"' \
+	'id="wl-pread"' 'exits 2 \(records refused'; do
+	check "refused: the rest still rendered ($p)" "$p" "$B"
+done
+python3 - "$B" <<'PY' || fail=1
+import sys
+h = open(sys.argv[1]).read()
+ref, head, fig = (h.find(s) for s in ('id="refused"', '<pre class="headline">', "<figure"))
+if not (0 <= ref < head < fig):
+    print(f"FAIL refused section not at the top: refused {ref}, headline {head}, first figure {fig}")
+    sys.exit(1)
+PY
+grep -q 'id="refused"\|Refused records' "$H" && { echo "FAIL clean report has a refused section"; fail=1; }
 [ $fail = 0 ] && echo "ok   report"
 exit $fail

@@ -5,7 +5,7 @@
 # measurement with different values" and refuses the directory. Two
 # kernels' runs of handoff at 2 and 3 workers (3 oversubscribes 2 PUs),
 # then every key (kernel, run_id, rep, case, pair) is unique and compare
-# reads the directory.
+# reads the directory without refusing a record.
 # usage: workloads-record-identity.sh FOLIO_LAB FOLIO_LAB_COMPARE
 source "$(dirname "$0")/harness-lib.sh"
 lab=${1:?usage: workloads-record-identity.sh FOLIO_LAB FOLIO_LAB_COMPARE}
