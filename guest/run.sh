@@ -15,6 +15,12 @@ BAD_CONSOLE='Oops|BUG:|WARNING:|Kernel panic|general protection|Call Trace'
 # at once (the kernel runs with oops=panic panic=-1 and QEMU with
 # -no-reboot, so it usually ends by itself first).
 FATAL_CONSOLE='Kernel panic - not syncing|Oops|BUG: unable to handle|kernel BUG at|general protection fault'
+# Console lines of a stalled kernel: an RCU stall, a soft lockup, a hung
+# task. The guest's command line panics on each (STALL_PANIC); the watch
+# stops QEMU on the first report in any case, so a stall costs a minute, not
+# the guest's timeout.
+STALL_CONSOLE='rcu: INFO: [a-z_]+ (self-)?detected stall|rcu_[a-z]+ detected stalls|watchdog: BUG: soft lockup|INFO: task .* blocked for more than'
+STALL_PANIC='sysctl.kernel.panic_on_rcu_stall=1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60'
 
 T0=$(date +%s)
 log() { printf '[guest %4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
@@ -88,10 +94,12 @@ raw result tree into DIR/raw-LABEL/, the console into DIR/console-LABEL.log.
 
 Fails (exit 1) if a guest does not finish, its console shows an oops, BUG,
 WARNING, panic or call trace, the suite exits non-zero, or results are
-missing or truncated. A guest whose kernel oopses or panics fails at once
-(oops=panic panic=-1 on its command line, QEMU -no-reboot, and the runner
-watching the console), with its console kept. SIGINT or SIGTERM stops the
-guest's QEMU, merges nothing of that guest and exits 130.
+missing or truncated. A guest whose kernel oopses, panics or stalls (an RCU
+stall, a soft lockup, a hung task) fails at once (oops=panic panic=-1
+panic_on_rcu_stall softlockup_panic hung_task_panic on its command line,
+QEMU -no-reboot, and the runner watching the console), with its console
+kept. SIGINT or SIGTERM (to this script, or a SIGINT that ends QEMU) stops
+the guest's QEMU, merges nothing of that guest and exits 130.
 EOF
 }
 
@@ -457,7 +465,7 @@ run_one() {
 	fi
 
 	qemu_cmd "$label" "$tree/arch/x86/boot/bzImage" "$img" "$console" "$results" "$acc" \
-		"console=ttyS0 oops=panic panic=-1 rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
+		"console=ttyS0 oops=panic panic=-1 $STALL_PANIC rdinit=/init FOLIO_LAB_KERNEL_LABEL=$label FOLIO_LAB_WHERE=guest FOLIO_LAB_ACCEL=$acc OUT=/results"
 	if [ "$PINNED" = 1 ]; then
 		log "booting $label ($acc, $(jq -r 'select(.qemu) | "\(.sockets * .cores * .threads) vCPUs pinned (\(.placement)): \(.sockets) sockets x \(.dies) dies x \(.cores / .dies) cores x \(.threads) threads, \(.nodes) nodes"' <<<"$PLAN_TEXT"), $mem MB, timeout ${timeout_s}s)..."
 	else
@@ -482,11 +490,13 @@ run_one() {
 		fi
 		log "$label: vCPUs pinned in $(($(date +%s) - pin_s))s: $(jq -c '[.vcpu_pins[] | "\(.vcpu)->\(.affinity | map(tostring) | join(","))"] | join(" ")' "$WORK/pins-$label.json")"
 	fi
-	# Watch the console: an oops or a panic ends the guest now, not at the
-	# timeout (the kernel's own panic=-1 reboot usually beats this).
-	local fatal=""
+	# Watch the console: an oops, a panic or a stall ends the guest now,
+	# not at the timeout (the kernel's own panic=-1 reboot usually beats
+	# this).
+	local fatal="" stall=""
 	while kill -0 "$QEMU_PID" 2>/dev/null; do
-		if fatal=$(grep -a -m3 -E "$FATAL_CONSOLE" "$console"); then
+		if stall=$(grep -a -m3 -E "$STALL_CONSOLE" "$console") ||
+			fatal=$(grep -a -m3 -E "$FATAL_CONSOLE" "$console"); then
 			sleep 2 # the rest of the trace
 			stop_qemu
 			break
@@ -496,6 +506,17 @@ run_one() {
 	wait "$QEMU_PID" 2>/dev/null || rc=$?
 	QEMU_PID=""
 	boot_s=$(($(date +%s) - start))
+	# QEMU ends on SIGINT (a Ctrl-C reaches the whole process group) even
+	# where this script, a background job of the main job, ignores it:
+	# that is an interruption, not a failed guest.
+	if grep -q 'terminating on signal' "$WORK/qemu-$label.out" 2>/dev/null; then
+		on_signal
+	fi
+	if [ -n "$stall" ] || stall=$(grep -a -m3 -E "$STALL_CONSOLE" "$console"); then
+		die "kernel $label stalled (RCU stall, soft lockup or hung task) after ${boot_s}s; the guest was stopped:
+$stall
+  console: $console"
+	fi
 	if [ -n "$fatal" ] || fatal=$(grep -a -m3 -E "$FATAL_CONSOLE" "$console"); then
 		die "kernel $label oopsed or panicked after ${boot_s}s; the guest was stopped:
 $fatal

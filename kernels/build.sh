@@ -383,7 +383,10 @@ await_make() {
 	local pid=$1 logf=$2 start=$3 what=$4 failed=$5 rc=0
 	MAKE_PID=$pid
 	while kill -0 "$pid" 2>/dev/null; do
-		sleep 30
+		# In the background and waited for: a signal is handled at once,
+		# not when the sleep ends.
+		sleep 30 &
+		wait $! || true
 		kill -0 "$pid" 2>/dev/null &&
 			log "$what: still building, $(($(date +%s) - start)) s ($(tail -n1 "$logf" | cut -c1-60))"
 	done

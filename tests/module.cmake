@@ -32,6 +32,11 @@ target_link_libraries(test_module_hostile PRIVATE Threads::Threads)
 # 130, no QEMU left, results marked INTERRUPTED). One TCG boot each.
 add_test(NAME guest-oops COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh oops)
 add_test(NAME guest-sigint COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint)
-set_tests_properties(guest-oops guest-sigint PROPERTIES
+# A stalled guest (RCU stall, soft lockup) fails within a minute (issue 23).
+add_test(NAME guest-stall COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh stall)
+# Ctrl-C while a guest boots and while a kernel builds (issue 23).
+add_test(NAME guest-sigint-boot COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint-boot)
+add_test(NAME guest-sigint-build COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint-build)
+set_tests_properties(guest-oops guest-stall guest-sigint guest-sigint-boot guest-sigint-build PROPERTIES
   LABELS guest TIMEOUT 900 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels
   ENVIRONMENT "FOLIO_LAB_BUILD=${CMAKE_BINARY_DIR}")
