@@ -164,7 +164,12 @@ main() {
 	lava-job) exec sh "$LAB_ROOT/history/lava-job.sh" "$@" ;;
 	main | --quick | -*)
 		[ "$cmd" = main ] || set -- "$cmd" "$@"
-		cmd_setup && cmd_build && exec "$LAB_ROOT/harness/main-job.sh" "$@" ;;
+		# A job started in the background of a script inherits SIGINT
+		# ignored, and bash cannot trap a signal ignored at its start: put
+		# it back, so Ctrl-C stops the job cleanly (exit 130) wherever it
+		# was started from.
+		cmd_setup && cmd_build &&
+			exec env --default-signal=INT,TERM "$LAB_ROOT/harness/main-job.sh" "$@" ;;
 	*) usage >&2; die "unknown command '$cmd'" ;;
 	esac
 }

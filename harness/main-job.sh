@@ -31,6 +31,8 @@ Options:
                         node's cores, all cores, all PUs; `boundaries`: where
                         the workers fill a core, a node, a socket, all PUs)
   --duration S          measured window per repetition
+  --warmup S            untimed warm-up before each window (the records keep
+                        both: duration_s, warmup_s; meta.json the commands)
   --reps N              repetitions per point
   --smp N               vCPUs per guest (default 4)
   --nodes N             emulated NUMA nodes per guest (default 2)
@@ -52,6 +54,19 @@ Options:
   --replace-label       with --label: drop LABEL's earlier records from DIR
                         first (otherwise a second run of a label is refused)
   --no-kunit            skip the KUnit suite (kunit/run.sh) in each kernel
+  --resume DIR          continue an interrupted or failed run in DIR with its
+                        own options: the phases that finished (the native
+                        suite, each kernel's guest, KUnit) are kept, the rest
+                        run again; compare, charts and report are redone
+
+Each kernel's guest is a phase of its own: when it finishes, its headline
+against the baseline is printed; a guest that fails is reported and the job
+goes on with the others (exit 1 at the end). Records that compare refuses
+(malformed, or the same measurement twice with different values) are named
+in the output and the report, and the job exits 2; the rest is reported.
+Exit: 0 done (a regression is a verdict, see compare.md, not a failure),
+1 a phase failed (a guest, the native suite, KUnit), 2 bad options or
+refused records, 130 interrupted (resume with --resume DIR).
 
 Comparison (passed on to folio-lab-compare; `./run.sh compare --help`):
   --alpha A             level of each kernel's family of rows (default 0.05)
@@ -72,7 +87,7 @@ die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
 # way, guest/run.sh stops its QEMU and merges nothing of that guest), the
 # results directory is marked INTERRUPTED, and the job exits 130 without
 # going on to the next phase. The records already there are whole ones.
-phase=start out="" phase_pid=""
+phase=start phase_kernel="" out="" phase_pid=""
 # run_phase CMD...: CMD in the background and waited for, so a signal is
 # handled at once, not when CMD chooses to end (a shell running a command
 # that exits 130 on SIGINT would go on to its next one).
@@ -82,6 +97,9 @@ run_phase() {
 	local rc=0
 	wait "$phase_pid" || rc=$?
 	phase_pid=""
+	# A phase that ended on a signal we did not get ourselves (a Ctrl-C that
+	# only QEMU heeded: a background job ignores SIGINT) is an interruption.
+	[ "$rc" != 130 ] || interrupted
 	return "$rc"
 }
 # stop_phase: TERM to the phase's children (a harness run, the timeout that
@@ -102,8 +120,9 @@ interrupted() {
 	log "interrupted during the $phase phase: stopping (exit 130)"
 	stop_phase
 	if [ -n "$out" ] && [ -d "$out" ]; then
-		printf 'interrupted during the %s phase at %s; the records here are whole but the run is incomplete\n' \
-			"$phase" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/INTERRUPTED"
+		printf 'interrupted during the %s phase%s at %s; the records here are whole but the run is incomplete\n' \
+			"$phase" "${phase_kernel:+ (kernel $phase_kernel)}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$out/INTERRUPTED"
+		[ ! -f "$out/.job/args" ] || log "resume with: ./run.sh main --resume $out"
 	fi
 	unload_module
 	exit 130
@@ -178,6 +197,20 @@ running_kernel_tree() {
 declare -A LAB_LABELS=([base]=1 [patched]=1 [patched-cas-put]=1 [patched-broken]=1)
 baseline="" flavour=normal native=1 guests=1 kunit=1 timeout=1800 label="" label_given=0 replace=0
 kernels=() suite_args=() guest_args=() compare_args=() kargs=()
+# --resume DIR: the run's own options, saved in DIR/.job/args when it began.
+resume=0
+if [ "${1:-}" = --resume ]; then
+	[ $# -eq 2 ] || die "--resume takes the results directory and nothing else (the run's options are kept in DIR/.job/args)"
+	[ -f "$2/.job/args" ] || die "--resume $2: not a main job's results directory (no $2/.job/args)"
+	out=$(cd "$2" && pwd)
+	mapfile -d '' -t saved <"$out/.job/args"
+	set -- "${saved[@]}"
+	resume=1
+fi
+job_args=("$@")
+# Checked before anything is built, booted or written.
+posnum() { [[ $2 =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && [[ $2 =~ [1-9] ]] || die "$1 wants a positive number of seconds, got '$2'"; }
+posint() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, got '$2'"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick | --profile) suite_args+=("$1") ;;
@@ -187,17 +220,27 @@ while [ $# -gt 0 ]; do
 		kernels+=("$2"); shift ;;
 	--baseline) baseline=${2:?}; shift ;;
 	--debug-vm) flavour=debug-vm ;;
-	--workloads | --workers | --duration | --reps)
+	--workloads | --workers | --duration | --warmup | --reps)
 		[ $# -ge 2 ] || die "$1 needs a value"
+		case $1 in
+		--duration) posnum "$1" "$2" ;;
+		--warmup) [ "$2" = 0 ] || posnum "$1" "$2" ;;
+		--reps) posint "$1" "$2" ;;
+		--workers)
+			[ "$2" = boundaries ] || [[ $2 =~ ^[1-9][0-9]*(-[1-9][0-9]*)?(,[1-9][0-9]*(-[1-9][0-9]*)?)*$ ]] ||
+				die "--workers wants a list of positive counts (1,2,4 or 1-4) or 'boundaries', got '$2'" ;;
+		esac
 		suite_args+=("$1" "$2"); shift ;;
-	--timeout) timeout=${2:?--timeout needs seconds}; shift ;;
+	--timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; posint "$1" "$2"; timeout=$2; shift ;;
 	--smp | --nodes | --mem | --placement)
 		[ $# -ge 2 ] || die "$1 needs a value"
+		case $1 in --nodes | --mem) posint "$1" "$2" ;; --smp) [ "$2" = host ] || posint "$1" "$2" ;; esac
 		guest_args+=("$1" "$2"); shift ;;
 	--pin | --no-pin | --hugepages) guest_args+=("$1") ;;
 	--no-native) native=0 ;;
 	--no-guests) guests=0 ;;
 	--no-kunit) kunit=0 ;;
+	--resume) die "--resume DIR comes alone, first" ;;
 	--label) [ $# -ge 2 ] || die "--label needs a value"; label=$2; label_given=1; shift ;;
 	--replace-label) replace=1 ;;
 	--alpha | --threshold | --correction | --filter)
@@ -238,26 +281,50 @@ out=${out:-$LAB_ROOT/results/main-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 log "results directory: $out"
+# The run's options, for --resume; the phases that finished, one file each.
+job=$out/.job
+if [ "$resume" = 0 ]; then
+	rm -rf "$job/done"
+	mkdir -p "$job/done"
+	printf '%s\0' "${job_args[@]}" --out "$out" >"$job/args"
+else
+	mkdir -p "$job/done"
+	rm -f "$out/INTERRUPTED"
+	log "resuming: kept $(find "$job/done" -type f -printf '%f ' | sed 's/ $//;s/ /, /g' | grep . || echo nothing); the rest runs again"
+fi
+phase_done() { [ "$resume" = 1 ] && [ -f "$job/done/$1" ]; }
+mark_done() { : >"$job/done/$1"; }
+# drop_label LABEL: LABEL's records and provenance out of DIR.
+drop_label() {
+	local l=$1 tmp
+	if [ -f "$out/samples.jsonl" ] &&
+		jq -en --arg l "$l" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1; then
+		tmp=$(mktemp "$out/.samples.XXXXXX")
+		jq -c --arg l "$l" 'select(.kernel != $l)' "$out/samples.jsonl" >"$tmp"
+		mv "$tmp" "$out/samples.jsonl"
+	fi
+	if [ -f "$out/meta.json" ]; then
+		tmp=$(mktemp "$out/.meta.XXXXXX")
+		jq --arg l "$l" 'del(.kernels[$l])' "$out/meta.json" >"$tmp"
+		mv "$tmp" "$out/meta.json"
+	fi
+}
 if [ -n "$label" ]; then
 	if [ -f "$out/samples.jsonl" ] &&
 		jq -en --arg l "$label" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1; then
-		[ "$replace" = 1 ] ||
+		[ "$replace" = 1 ] || [ "$resume" = 1 ] ||
 			die "$out already has records of '$label': another label, another --out, or --replace-label"
-		log "dropping the earlier records of '$label' from $out (--replace-label)"
-		tmp=$(mktemp "$out/.samples.XXXXXX")
-		jq -c --arg l "$label" 'select(.kernel != $l)' "$out/samples.jsonl" >"$tmp"
-		mv "$tmp" "$out/samples.jsonl"
-		if [ -f "$out/meta.json" ]; then
-			tmp=$(mktemp "$out/.meta.XXXXXX")
-			jq --arg l "$label" 'del(.kernels[$l])' "$out/meta.json" >"$tmp"
-			mv "$tmp" "$out/meta.json"
-		fi
+		phase_done native || {
+			log "dropping the earlier records of '$label' from $out"
+			drop_label "$label"
+		}
 	fi
 	if [ -f "$out/samples.jsonl" ]; then
 		log "appending '$label' to $out (labels there: $(jq -r .kernel "$out/samples.jsonl" | sort -u | paste -sd, -))"
 	fi
 fi
 elapsed() { echo "$(( $(date +%s) - start ))s"; }
+failed=()
 
 phase=kernels
 if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
@@ -286,14 +353,21 @@ if [ -z "$baseline" ]; then
 fi
 
 phase=native
-if [ "$native" = 1 ]; then
+if [ "$native" = 1 ] && phase_done native; then
+	log "native suite: kept from the interrupted run"
+elif [ "$native" = 1 ]; then
+	[ "$resume" = 0 ] || [ -n "$label" ] || drop_label native
 	[ "$guests" = 1 ] || load_module
 	log "native suite on $(uname -r)${label:+ as $label} [$(elapsed)]"
 	native_rc=0
 	FOLIO_LAB_BIN="$BUILD_DIR/folio-lab" OUT="$out" \
 		run_phase "$LAB_ROOT/harness/suite.sh" --out "$out" "${suite_args[@]}" || native_rc=$?
 	unload_module
-	[ "$native_rc" = 0 ] || exit "$native_rc"
+	if [ "$native_rc" != 0 ]; then
+		failed+=("native suite (exit $native_rc)")
+	else
+		mark_done native
+	fi
 	if [ -n "$label" ]; then
 		# Which kernel this label was (config hash), for history.
 		ktree=$(running_kernel_tree)
@@ -315,59 +389,128 @@ if [ "$native" = 1 ]; then
 	fi
 fi
 
+# have_label L: DIR has records of kernel label L.
+have_label() {
+	[ -f "$out/samples.jsonl" ] &&
+		jq -en --arg l "$1" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1
+}
+# early_headline LABEL: LABEL against the baseline, as soon as both are
+# measured (a first answer before the whole job ends; compare.md comes later).
+early_headline() {
+	local l=$1 tmp
+	[ "$l" != "$baseline" ] && have_label "$baseline" || return 0
+	tmp=$(mktemp -d "$out/.early.XXXXXX")
+	log "$l measured: the headline so far against $baseline (compare.md comes at the end):"
+	"$BUILD_DIR/folio-lab-compare" headline --baseline "$baseline" --out "$tmp" \
+		"${compare_args[@]}" "$out" >&2 2>/dev/null || true
+	rm -rf "$tmp"
+}
+
 phase=guests
 if [ "$guests" = 1 ]; then
 	for k in "${kernels[@]}"; do kargs+=(--kernel "$k"); done
 	log "guest suites: ${kernels[*]%%=*} [$(elapsed)]"
-	run_phase "$LAB_ROOT/guest/run.sh" "${kargs[@]}" "${guest_args[@]}" --timeout "$timeout" \
-		--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}"
-	# Which tree each label was (git describe/commit, config hash), for history.
-	"$LAB_ROOT/harness/kernel-provenance.sh" "$out" "${kernels[@]}"
+	for k in "${kernels[@]}"; do
+		l=${k%%=*}
+		phase_kernel=$l
+		if phase_done "guest-$l"; then
+			log "guest $l: kept from the interrupted run"
+			continue
+		fi
+		# A guest merges all of its records or none; a run cut short
+		# between the merge and its mark leaves them to drop.
+		[ "$resume" = 0 ] || drop_label "$l"
+		grc=0
+		run_phase "$LAB_ROOT/guest/run.sh" --kernel "$k" "${guest_args[@]}" --timeout "$timeout" \
+			--out "$out" --script "$LAB_ROOT/harness/suite.sh" -- "${suite_args[@]}" || grc=$?
+		if [ "$grc" != 0 ]; then
+			failed+=("guest $l (exit $grc; console: $out/console-$l.log)")
+			log "guest $l FAILED (exit $grc): going on with the other kernels [$(elapsed)]"
+			continue
+		fi
+		# Which tree this label was (git describe/commit, config hash), for history.
+		"$LAB_ROOT/harness/kernel-provenance.sh" "$out" "$k"
+		mark_done "guest-$l"
+		early_headline "$l"
+	done
+	phase_kernel=""
 fi
 
 # The kernels' refcount semantics, checked by KUnit in each kernel; its
 # table goes into the report as a section.
 phase=kunit
 kunit_rc=none
-if [ "$guests" = 1 ] && [ "$kunit" = 1 ]; then
+if [ "$guests" = 1 ] && [ "$kunit" = 1 ] && phase_done kunit; then
+	kunit_rc=0
+	log "KUnit: kept from the interrupted run"
+elif [ "$guests" = 1 ] && [ "$kunit" = 1 ]; then
 	log "KUnit suite in ${kernels[*]%%=*} [$(elapsed)]"
 	kunit_rc=0
 	run_phase "$LAB_ROOT/kunit/run.sh" "${kargs[@]}" --out "$out/kunit" || kunit_rc=$?
 	mkdir -p "$out/sections"
 	"$LAB_ROOT/kunit/run.sh" --html "$out/kunit/kunit.jsonl" >"$out/sections/kunit.html" ||
 		rm -f "$out/sections/kunit.html"
+	[ "$kunit_rc" != 0 ] || mark_done kunit
 fi
 
 phase=compare
-verdict=0
-if [ "$guests" = 1 ]; then
+verdict=none
+nlabels=0
+[ ! -f "$out/samples.jsonl" ] || nlabels=$(jq -r .kernel "$out/samples.jsonl" | sort -u | wc -l)
+if [ "$guests" = 1 ] && [ "$nlabels" -ge 2 ]; then
 	log "comparing against '$baseline' [$(elapsed)]"
+	verdict=0
 	run_phase "$BUILD_DIR/folio-lab-compare" compare --baseline "$baseline" \
 		--expect "$(IFS=,; echo "${kernels[*]%%=*}")" "${compare_args[@]}" "$out" || verdict=$?
-else
-	verdict=none
+elif [ "$guests" = 1 ]; then
+	verdict=one
 fi
 phase=report
 log "charts and report [$(elapsed)]"
-run_phase "$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "${compare_args[@]}" "$out"
+report_rc=0
+if [ -f "$out/samples.jsonl" ]; then
+	run_phase "$BUILD_DIR/folio-lab-compare" report --baseline "$baseline" "${compare_args[@]}" "$out" ||
+		report_rc=$?
+else
+	report_rc=none
+fi
 
+rc=0
 case $verdict in
 0) summary="no regression against $baseline" ;;
 1) summary="REGRESSION against $baseline (see compare.md)" ;;
 125) summary="cannot decide against $baseline (emulated guests or too few repetitions; see compare.md)" ;;
+2)
+	summary="records REFUSED by compare (named above and at the top of compare.md and the report)"
+	rc=2 ;;
+one) summary="one kernel label ($(jq -r .kernel "$out/samples.jsonl" | sort -u | paste -sd, -)): nothing to compare against; its records are kept (history import)" ;;
 none)
 	summary="native only: nothing to compare"
 	if [ -n "$label" ]; then
 		summary="'$label' ($(uname -r)) recorded; labels in $out: $(jq -r .kernel "$out/samples.jsonl" | sort -u | paste -sd, -); after a run on each kernel: ./run.sh compare --baseline base $out"
 	fi ;;
-*) die "compare failed (exit $verdict)" ;;
+*)
+	summary="compare failed (exit $verdict)"
+	rc=2 ;;
+esac
+case $report_rc in
+0 | none) ;;
+2) [ "$verdict" = 2 ] || { summary="$summary; the report refused records (see report.html)"; rc=2; } ;;
+*) summary="$summary; the report FAILED (exit $report_rc)"; rc=2 ;;
 esac
 case $kunit_rc in
 0) summary="$summary; KUnit passed in every kernel" ;;
 none) ;;
-*) summary="$summary; KUnit FAILED (see $out/kunit/kunit-summary.tsv)" ;;
+*)
+	summary="$summary; KUnit FAILED (see $out/kunit/kunit-summary.tsv)"
+	failed+=("KUnit (exit $kunit_rc)") ;;
 esac
 log "done in $(elapsed): $summary"
 log "records: $out/samples.jsonl"
-log "report:  $out/report.html"
-[ "$kunit_rc" = none ] || [ "$kunit_rc" = 0 ] || exit 1
+[ "$report_rc" = none ] || log "report:  $out/report.html"
+if [ ${#failed[@]} -gt 0 ]; then
+	for f in "${failed[@]}"; do log "FAILED: $f"; done
+	log "resume with: ./run.sh main --resume $out (the phases that finished are kept)"
+	[ "$rc" = 2 ] || rc=1
+fi
+exit "$rc"

@@ -3,20 +3,21 @@
 # guest (busybox ash there, so POSIX sh only). Records go to $OUT.
 #
 # usage: suite.sh [--quick] [--out DIR] [--workloads LIST] [--workers LIST]
-#                 [--duration S] [--reps N] [--profile]
+#                 [--duration S] [--warmup S] [--reps N] [--profile]
 set -eu
 
 usage() {
 	cat <<'EOF'
 usage: suite.sh [--quick] [--out DIR] [--workloads LIST] [--workers LIST]
-                [--duration S] [--reps N] [--profile]
+                [--duration S] [--warmup S] [--reps N] [--profile]
 
 Runs the suite's runs of each workload of LIST (comma-separated; default:
 every workload of the suite that can run here), appending records to
 DIR/samples.jsonl. What runs, with which arguments, and the suite's window,
 repetitions and worker counts come from the harness: `folio-lab list --suite
 full|quick --where native|guest` and `folio-lab bench --suite` (see
-docs/workloads.md); --workers, --duration and --reps override them. A
+docs/workloads.md); --workers, --duration, --warmup and --reps override
+them. A
 workload that requires what is missing here (module: /dev/folio_lab) is
 skipped with a note.
 --profile passes --profile to every bench (perf profiles of each window; in a
@@ -29,6 +30,7 @@ quick=0
 workloads=""
 workers=""
 duration=""
+warmup=""
 reps=""
 profile=""
 while [ $# -gt 0 ]; do
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--workloads) workloads=$2; shift ;;
 	--workers) workers=$2; shift ;;
 	--duration) duration=$2; shift ;;
+	--warmup) warmup=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--profile) profile=--profile ;;
 	-h | --help) usage; exit 0 ;;
@@ -62,6 +65,7 @@ runs=$("$lab" list --suite "$suite" --where "$where" ${workloads:+--workloads "$
 
 common="--suite $suite --out $out"
 [ -n "$duration" ] && common="$common --duration $duration"
+[ -n "$warmup" ] && common="$common --warmup $warmup"
 [ -n "$reps" ] && common="$common --reps $reps"
 [ -n "$workers" ] && common="$common --workers $workers"
 if [ -n "$profile" ]; then

@@ -22,3 +22,19 @@ set_tests_properties(guest-kernels guest-broken-kernel guest-pair guest-hang gue
   guest-suite-fails guest-debug-vm guest-lava-shell PROPERTIES
   LABELS guest TIMEOUT 2400 SKIP_RETURN_CODE 77 ENVIRONMENT "${_genv}")
 set_tests_properties(guest-kernels PROPERTIES TIMEOUT 3000)
+
+# THP splits in every lab kernel (issue 21): the split head still counts its
+# references and a page-cache pread after a truncate returns.
+add_executable(thp_split_check ${_gt}/thp_split_check.c)
+target_link_options(thp_split_check PRIVATE -static)
+add_test(NAME guest-thp-split COMMAND bash ${_gt}/guest-thp-split.sh $<TARGET_FILE:thp_split_check>)
+set_tests_properties(guest-thp-split PROPERTIES LABELS guest TIMEOUT 1500
+  SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels ENVIRONMENT "${_genv}")
+
+# The main job whole, as the README runs it (issue 23): the full suite's
+# shape with short windows, natively and in every lab kernel's guest, KUnit,
+# compare, charts, report; and `./run.sh --quick`.
+add_test(NAME main-whole-full COMMAND bash ${_gt}/main-whole.sh full)
+add_test(NAME main-whole-quick COMMAND bash ${_gt}/main-whole.sh quick)
+set_tests_properties(main-whole-full main-whole-quick PROPERTIES LABELS guest TIMEOUT 3000
+  SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels RESOURCE_LOCK cpus ENVIRONMENT "${_genv}")
