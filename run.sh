@@ -49,6 +49,7 @@ Commands:
   verify                  model-check the refcount protocol with SPIN
   experiment NAME|--list  one review question, answered end to end
   history CMD ...         kernel builds in SQLite: import, list, trend, changes, check
+  export-csv DIR          all records of DIR as DIR/samples.csv
   export-kcidb DIR        a results directory as KCIDB JSON, for KernelCI
   lava-job ...            a LAVA job: boot the lab's kernel + initramfs, run the suite
   help                    this text
@@ -144,10 +145,23 @@ cmd_test() {
 main() {
 	local cmd=${1:-main}
 	[ $# -gt 0 ] && shift
+	# setup, build and test take --help like every command, and do nothing
+	# else then.
+	case "$cmd:${1:-}" in
+	setup:-h | setup:--help)
+		echo "usage: ./run.sh setup    install the Debian packages the lab needs (apt-get; log: \$FOLIO_LAB_CACHE/setup.log)"
+		return 0 ;;
+	build:-h | build:--help)
+		echo "usage: ./run.sh build    build the harness, analysis and tools into build/ (\$FOLIO_LAB_BUILD) and the static guest harness into build/static"
+		return 0 ;;
+	test:-h | test:--help)
+		echo "usage: ./run.sh test [CTEST ARGS]    install what is missing, build, run every test (ctest; e.g. -L unit, -R module_)"
+		return 0 ;;
+	esac
 	case "$cmd" in
 	-h | --help | help) usage ;;
-	setup) cmd_setup ;;
-	build) cmd_setup && cmd_build ;;
+	setup) [ $# -eq 0 ] || die "setup takes no arguments (--help)"; cmd_setup ;;
+	build) [ $# -eq 0 ] || die "build takes no arguments (--help)"; cmd_setup && cmd_build ;;
 	test) cmd_test "$@" ;;
 	bench | plan | list | merge)
 		cmd_setup && cmd_build && harness "$cmd" "$@" ;;

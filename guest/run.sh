@@ -28,6 +28,12 @@ die() {
 	printf 'guest/run.sh: %s\n' "$*" >&2
 	exit 1
 }
+# A bad argument or a missing tool, found before anything is built or booted:
+# exit 2, as every other command of the lab.
+bad() {
+	printf 'guest/run.sh: %s\n' "$*" >&2
+	exit 2
+}
 
 # console_text FILE: the console with CRs dropped and each kernel message
 # that cut into a line of the guest's removed, that line joined again (the
@@ -123,7 +129,7 @@ hugepages=0
 plan_only=0
 host_topology=""
 nodes_given=0
-need() { [ "$2" -ge 2 ] || die "$1 needs a value"; }
+need() { [ "$2" -ge 2 ] || bad "$1 needs a value"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) need "$1" $#; kernels+=("$2"); shift 2 ;;
@@ -147,16 +153,16 @@ while [ $# -gt 0 ]; do
 	--initramfs-only) initramfs_only=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; suite_args=("$@"); break ;;
-	*) usage >&2; die "unknown argument '$1'" ;;
+	*) usage >&2; bad "unknown argument '$1'" ;;
 	esac
 done
 
-posint() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive integer, got '$2'"; }
+posint() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || bad "$1 wants a positive integer, got '$2'"; }
 [ "$smp" = host ] || posint --smp "$smp"
 posint --nodes "$nodes"
 posint --mem "$mem"
 posint --timeout "$timeout_s"
-[ "$mem" -ge 256 ] || die "--mem $mem is too small (256 MB at least)"
+[ "$mem" -ge 256 ] || bad "--mem $mem is too small (256 MB at least)"
 
 # The pinned guest's plan: folio-lab-vmplan (guest/vmplan.c) over an hwloc
 # topology, this machine's unless --host-topology. vmplan_args: its options.
@@ -168,23 +174,23 @@ vmplan_args() {
 	[ -z "$host_topology" ] || VMPLAN_ARGS+=(--host-topology "$host_topology")
 }
 if [ "$plan_only" = 1 ]; then
-	[ -x "$VMPLAN" ] || die "$VMPLAN missing: run ./run.sh build first"
+	[ -x "$VMPLAN" ] || bad "$VMPLAN missing: run ./run.sh build first"
 	vmplan_args
 	exec "$VMPLAN" "${VMPLAN_ARGS[@]}"
 fi
-[ -z "$host_topology" ] || die "--host-topology is for --plan; a guest is pinned on this machine"
-[ ${#kernels[@]} -gt 0 ] || { usage >&2; die "no --kernel given"; }
-[ -n "$out" ] || die "--out DIR is required"
+[ -z "$host_topology" ] || bad "--host-topology is for --plan; a guest is pinned on this machine"
+[ ${#kernels[@]} -gt 0 ] || { usage >&2; bad "no --kernel given"; }
+[ -n "$out" ] || bad "--out DIR is required"
 # Unpinned guests get the emulated shape of --smp and --nodes.
 check_unpinned() {
-	[ "$smp" != host ] || die "--smp host needs pinned vCPUs (--pin)"
-	[ $((smp % nodes)) = 0 ] || die "--smp $smp does not divide into --nodes $nodes"
-	[ $((mem % nodes)) = 0 ] || die "--mem $mem does not divide into --nodes $nodes"
+	[ "$smp" != host ] || bad "--smp host needs pinned vCPUs (--pin)"
+	[ $((smp % nodes)) = 0 ] || bad "--smp $smp does not divide into --nodes $nodes"
+	[ $((mem % nodes)) = 0 ] || bad "--mem $mem does not divide into --nodes $nodes"
 }
 [ "$pin" != off ] || check_unpinned
-[ "$pin" != on ] || [ "$initramfs_only" = 0 ] || die "--pin and --initramfs-only do not go together"
+[ "$pin" != on ] || [ "$initramfs_only" = 0 ] || bad "--pin and --initramfs-only do not go together"
 if [ "$pin" = on ]; then
-	command -v python3 >/dev/null || die "--pin needs python3 (QMP client guest/qmp.py)"
+	command -v python3 >/dev/null || bad "--pin needs python3 (QMP client guest/qmp.py)"
 fi
 # Plan now, before any kernel is built: PLAN_TEXT, or PLAN_REFUSED (why).
 PLAN_TEXT=""
@@ -209,17 +215,17 @@ fi
 if [ "$pin" = auto ] && [ "$accel" = tcg ]; then
 	check_unpinned
 fi
-case "$accel" in auto | tcg | kvm) ;; *) die "--accel wants auto, tcg or kvm, got '$accel'" ;; esac
-command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86)"
-[ -x "$BUSYBOX" ] || die "$BUSYBOX not found (apt-get install busybox-static)"
+case "$accel" in auto | tcg | kvm) ;; *) bad "--accel wants auto, tcg or kvm, got '$accel'" ;; esac
+command -v "$QEMU" >/dev/null || bad "$QEMU not found (apt-get install qemu-system-x86)"
+[ -x "$BUSYBOX" ] || bad "$BUSYBOX not found (apt-get install busybox-static)"
 if [ "$bare" = 0 ]; then
 	[ -x "$BUILD_DIR/static/folio-lab" ] ||
-		die "$BUILD_DIR/static/folio-lab missing: run ./run.sh build first"
+		bad "$BUILD_DIR/static/folio-lab missing: run ./run.sh build first"
 	[ -n "$script" ] || script="$LAB_ROOT/harness/suite.sh"
 fi
-[ -z "$script" ] || [ -f "$script" ] || die "suite script '$script' not found"
+[ -z "$script" ] || [ -f "$script" ] || bad "suite script '$script' not found"
 for f in "${adds[@]}"; do
-	[ -f "$f" ] || die "--add '$f': no such file"
+	[ -f "$f" ] || bad "--add '$f': no such file"
 done
 
 # The lab's own kernel labels (base, patched, patched-cas-put): the first
@@ -237,24 +243,24 @@ trees=()
 for spec in "${kernels[@]}"; do
 	label=${spec%%=*}
 	[[ "$label" =~ ^[A-Za-z0-9._-]+$ ]] ||
-		die "kernel label '$label' must be letters, digits, '.', '_' or '-'"
+		bad "kernel label '$label' must be letters, digits, '.', '_' or '-'"
 	for l in "${labels[@]}"; do
-		[ "$l" != "$label" ] || die "kernel label '$label' given twice"
+		[ "$l" != "$label" ] || bad "kernel label '$label' given twice"
 	done
 	if [ "$spec" = "$label" ]; then
 		lab_kernel_label "$label" ||
-			die "--kernel $label: give a tree (LABEL=TREE), or use one of the lab's kernels: $(lab_kernel_labels | paste -sd ' ')"
+			bad "--kernel $label: give a tree (LABEL=TREE), or use one of the lab's kernels: $(lab_kernel_labels | paste -sd ' ')"
 		tree=$("$LAB_ROOT/kernels/build.sh" --flavour "$flavour" "$label" | sed -n "s/^$label=//p")
-		[ -n "$tree" ] || die "kernels/build.sh gave no tree for $label"
+		[ -n "$tree" ] || bad "kernels/build.sh gave no tree for $label"
 	else
 		tree=${spec#*=}
 	fi
-	[ -d "$tree" ] || die "kernel $label: '$tree' is not a directory"
+	[ -d "$tree" ] || bad "kernel $label: '$tree' is not a directory"
 	tree=$(cd "$tree" && pwd)
 	[ -f "$tree/arch/x86/boot/bzImage" ] ||
-		die "kernel $label: $tree/arch/x86/boot/bzImage missing (not a built kernel tree?)"
+		bad "kernel $label: $tree/arch/x86/boot/bzImage missing (not a built kernel tree?)"
 	[ -f "$tree/Module.symvers" ] ||
-		die "kernel $label: $tree/Module.symvers missing (run 'make modules' in the tree)"
+		bad "kernel $label: $tree/Module.symvers missing (run 'make modules' in the tree)"
 	labels+=("$label")
 	trees+=("$tree")
 done

@@ -13,7 +13,7 @@ LAB_ROOT=${LAB_ROOT:-$(dirname "$PLOTS")}
 die() { printf 'plot.sh: %s\n' "$*" >&2; exit 2; }
 
 [ $# -ge 1 ] || die "usage: plots/plot.sh DIR [--baseline LABEL]"
-case "$1" in -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "$1" in -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 DIR=${1%/}
 shift
 [ -d "$DIR" ] || die "$DIR: not a directory"

@@ -38,3 +38,8 @@ add_test(NAME main-whole-full COMMAND bash ${_gt}/main-whole.sh full)
 add_test(NAME main-whole-quick COMMAND bash ${_gt}/main-whole.sh quick)
 set_tests_properties(main-whole-full main-whole-quick PROPERTIES LABELS guest TIMEOUT 3000
   SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels RESOURCE_LOCK cpus ENVIRONMENT "${_genv}")
+
+# The refprobe with HugeTLB vmemmap optimisation active (issue 21).
+add_test(NAME guest-probe-hvo COMMAND bash ${_gt}/guest-probe-hvo.sh)
+set_tests_properties(guest-probe-hvo PROPERTIES LABELS guest TIMEOUT 1500
+  SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels ENVIRONMENT "${_genv}")

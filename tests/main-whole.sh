@@ -72,8 +72,13 @@ if [ "$suite" = full ]; then
 		[ "$(jq -s -c --arg l "$k" '[.[] | select(.kernel == $l and .workload == "pread") | .workers] | unique' "$out/samples.jsonl")" = "[1,2,4]" ] ||
 			fail "$k: pread did not sweep 1, 2 and 4 workers"
 	done
-	jq -e -s 'all(.[]; .duration_s < 0.5 and .warmup_s <= 0.02)' "$out/samples.jsonl" >/dev/null ||
-		fail "a record's window is not the shortened one"
+	# The shortened windows are in the records (warmup_s) and in the
+	# provenance: every bench command of every kernel in meta.json.
+	jq -e -s 'all(.[]; .warmup_s == 0.02)' "$out/samples.jsonl" >/dev/null ||
+		fail "a record's warm-up is not the shortened one (0.02 s)"
+	jq -e '[.kernels[].commands[]? | select(startswith("folio-lab bench"))] | length > 0 and
+		all(test("--duration 0[.]05 .*--warmup 0[.]02|--warmup 0[.]02 .*--duration 0[.]05"))' \
+		"$out/meta.json" >/dev/null || fail "meta.json's bench commands do not carry the shortened windows"
 fi
 [ -s "$out/compare.md" ] || fail "no compare.md"
 for k in "${kernels[@]:1}"; do

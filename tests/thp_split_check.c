@@ -88,6 +88,7 @@ static int migrate_page(void *addr)
 {
 	void *pages[1] = {addr};
 	int nodes[1], status[1] = {-1};
+	long ret;
 
 	if (access("/sys/devices/system/node/node1", F_OK))
 		return -ENODEV;
@@ -96,8 +97,13 @@ static int migrate_page(void *addr)
 	if (status[0] < 0)
 		return status[0];
 	nodes[0] = !status[0];
-	if (syscall(SYS_move_pages, 0, 1UL, pages, nodes, status, MPOL_MF_MOVE))
+	status[0] = -1;
+	/* > 0: that many pages were not migrated (status is then not written). */
+	ret = syscall(SYS_move_pages, 0, 1UL, pages, nodes, status, MPOL_MF_MOVE);
+	if (ret < 0)
 		return -errno;
+	if (ret > 0)
+		return -EBUSY;
 	if (status[0] < 0)
 		return status[0];
 	return status[0] == nodes[0] ? status[0] : -EXDEV;

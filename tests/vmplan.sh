@@ -261,6 +261,6 @@ ok "guest/run.sh --pin refuses an impossible plan (exit 2) before any boot"
 rc=0
 "$LAB_ROOT/guest/run.sh" --host-topology "$BIG" --kernel "x=$T/no-such-tree" --out "$T/o" \
 	>/dev/null 2>"$T/ht.err" || rc=$?
-[ "$rc" = 1 ] && grep -q 'is for --plan' "$T/ht.err" ||
+[ "$rc" = 2 ] && grep -q 'is for --plan' "$T/ht.err" ||
 	fail "guest/run.sh --host-topology without --plan: exit $rc, $(cat "$T/ht.err")"
-ok "--host-topology is refused for a boot"
+ok "--host-topology is refused for a boot (exit 2, a usage error)"
