@@ -478,7 +478,12 @@ fi
 rc=0
 case $verdict in
 0) summary="no regression against $baseline" ;;
-1) summary="REGRESSION against $baseline (see compare.md)" ;;
+1)
+	if [ ${#failed[@]} -gt 0 ]; then
+		summary="compared against $baseline without the kernels whose guests failed (missing cases; see compare.md)"
+	else
+		summary="REGRESSION against $baseline (see compare.md)"
+	fi ;;
 125) summary="cannot decide against $baseline (emulated guests or too few repetitions; see compare.md)" ;;
 2)
 	summary="records REFUSED by compare (named above and at the top of compare.md and the report)"

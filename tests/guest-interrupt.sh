@@ -174,13 +174,14 @@ sigint | sigint-boot | sigint-build)
 		job=(--quick --no-native --no-kunit --timeout 600 --kernel "base=$base" --kernel "patched=$patched")
 		want_phase='guests phase' ;;
 	esac
-	# ./run.sh's way into the main job (env --default-signal), started from
-	# this script in a process group of its own as a shell's foreground job
-	# is: SIGINT to that group is Ctrl-C. (A background job of a script
-	# starts with SIGINT ignored; run.sh puts it back.)
+	# ./run.sh main, as a user starts it, in a process group of its own as a
+	# shell's foreground job is: SIGINT to that group is Ctrl-C. Started in
+	# this script's background, it inherits SIGINT ignored (as a job started
+	# by a CI script does); run.sh must put it back for the job to stop
+	# cleanly.
 	python3 -c 'import os, sys
 os.setsid()
-os.execvp(sys.argv[1], sys.argv[1:])' env --default-signal=INT,TERM "$LAB_ROOT/harness/main-job.sh" "${job[@]}" \
+os.execvp(sys.argv[1], sys.argv[1:])' "$LAB_ROOT/run.sh" main "${job[@]}" \
 		--out "$out" >"$log" 2>&1 &
 	pid=$!
 	ready=""
