@@ -13,6 +13,9 @@
 #                              guest boots, and while a kernel builds (an
 #                              empty kernel cache): exit 130, INTERRUPTED
 #                              naming the phase, nothing left running
+#   guest-interrupt.sh resume  Ctrl-C while the second guest boots, then
+#                              `./run.sh main --resume DIR`: the first guest
+#                              kept, the second measured, compare and report
 #   guest-interrupt.sh sigint  SIGINT to the process group of the main job
 #                              (harness/main-job.sh, what ./run.sh runs; --quick,
 #                              guests base then patched) while the base guest
@@ -22,7 +25,7 @@
 # Exit 0 pass, 1 fail, 77 skip.
 source "$(dirname "$0")/guest-lib.sh"
 need_guest_tools
-mode=${1:?usage: guest-interrupt.sh oops|stall|sigint|sigint-boot|sigint-build}
+mode=${1:?usage: guest-interrupt.sh oops|stall|sigint|sigint-boot|sigint-build|resume}
 [ -x "$FOLIO_LAB_BUILD/static/folio-lab" ] ||
 	skip "$FOLIO_LAB_BUILD/static/folio-lab missing: ./run.sh build makes the static guest harness"
 
@@ -157,6 +160,47 @@ EOF
 	left=$(qemu_left "$out")
 	[ -z "$left" ] || fail "QEMU left running: $left"
 	ok "a stalled guest fails $took s after the stall began ($((end - start)) s in all; timeout 600 s), console kept, no QEMU left" ;;
+resume)
+	# Ctrl-C while the second guest boots, then --resume: the first guest's
+	# records are kept (not measured again), the second runs, and the job
+	# ends with its comparison and report.
+	base=$(kernel_tree base) || fail "no base kernel"
+	patched=$(kernel_tree patched) || fail "no patched kernel"
+	out=$TEST_TMP/o-resume
+	log=$TEST_TMP/main.log
+	python3 -c 'import os, sys
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' "$LAB_ROOT/run.sh" main --quick --no-native --no-kunit --timeout 600 \
+		--kernel "base=$base" --kernel "patched=$patched" --out "$out" >"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1200); do
+		grep -aq 'booting patched' "$log" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	grep -aq 'booting patched' "$log" || { cat "$log"; fail "the patched guest never started"; }
+	kill -INT -- "-$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 130 ] || { cat "$log"; fail "exit $rc after SIGINT, want 130"; }
+	grep -q 'resume with: ./run.sh main --resume' "$log" || fail "the job did not say how to resume"
+	nbase=$(jq -s '[.[] | select(.kernel == "base")] | length' "$out/samples.jsonl")
+	[ "$nbase" -gt 0 ] || fail "no base records before the resume"
+	! jq -e -s 'any(.[]; .kernel == "patched")' "$out/samples.jsonl" >/dev/null ||
+		fail "patched records after its guest was interrupted"
+	base_console=$(md5sum <"$out/console-base.log")
+	rc=0
+	"$LAB_ROOT/run.sh" main --resume "$out" >"$TEST_TMP/resume.log" 2>&1 || rc=$?
+	cat "$TEST_TMP/resume.log"
+	[ "$rc" = 0 ] || fail "--resume exited $rc"
+	grep -q 'guest base: kept from the interrupted run' "$TEST_TMP/resume.log" || fail "base was not kept"
+	[ "$(md5sum <"$out/console-base.log")" = "$base_console" ] || fail "the base guest ran again"
+	[ "$(jq -s '[.[] | select(.kernel == "base")] | length' "$out/samples.jsonl")" = "$nbase" ] ||
+		fail "base's records changed on resume"
+	jq -e -s 'any(.[]; .kernel == "patched")' "$out/samples.jsonl" >/dev/null || fail "no patched records after the resume"
+	[ ! -e "$out/INTERRUPTED" ] || fail "INTERRUPTED left after a finished resume"
+	[ -s "$out/report.html" ] && [ -s "$out/compare.md" ] || fail "no report or compare.md after the resume"
+	ok "interrupted at patched's boot (exit 130), resumed: base kept ($nbase records), patched measured, compared, reported" ;;
 sigint | sigint-boot | sigint-build)
 	out=$TEST_TMP/o-sigint
 	log=$TEST_TMP/main.log

@@ -37,6 +37,8 @@ add_test(NAME guest-stall COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt
 # Ctrl-C while a guest boots and while a kernel builds (issue 23).
 add_test(NAME guest-sigint-boot COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint-boot)
 add_test(NAME guest-sigint-build COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh sigint-build)
-set_tests_properties(guest-oops guest-stall guest-sigint guest-sigint-boot guest-sigint-build PROPERTIES
+# An interrupted main job resumed (issue 23).
+add_test(NAME main-resume COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/guest-interrupt.sh resume)
+set_tests_properties(guest-oops guest-stall guest-sigint guest-sigint-boot guest-sigint-build main-resume PROPERTIES
   LABELS guest TIMEOUT 900 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED guest_kernels
   ENVIRONMENT "FOLIO_LAB_BUILD=${CMAKE_BINARY_DIR}")
