@@ -45,7 +45,7 @@ broken)
 	# The failures must come from the suite's cases, not from a broken run.
 	probs=$(jq -r '.problems[]' "$j")
 	[ -z "$probs" ] || { echo "FAIL: the run itself had problems: $probs"; exit 1; }
-	jq -e '.cases_total == 12 and .failed > 0' "$j" >/dev/null ||
+	jq -e '.cases_total == 13 and .failed > 0' "$j" >/dev/null ||
 		{ echo "FAIL: expected a complete KTAP with failures: $(jq -c '{cases_total, failed}' "$j")"; exit 1; }
 	jq -e '.cases[] | select(.name == "freed_pages_read_frozen") | .result == "fail"' "$j" >/dev/null ||
 		{ echo "FAIL: freed_pages_read_frozen did not fail on patched-broken"; exit 1; }
