@@ -515,7 +515,9 @@ run_one() {
 	# QEMU ends on SIGINT (a Ctrl-C reaches the whole process group) even
 	# where this script, a background job of the main job, ignores it:
 	# that is an interruption, not a failed guest.
-	if grep -q 'terminating on signal' "$WORK/qemu-$label.out" 2>/dev/null; then
+	# (Not its own timeout: that ends QEMU with SIGTERM and exit 124.)
+	if [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
+		grep -Eq 'terminating on signal 2( |$)' "$WORK/qemu-$label.out" 2>/dev/null; then
 		on_signal
 	fi
 	if [ -n "$stall" ] || stall=$(grep -a -m3 -E "$STALL_CONSOLE" "$console"); then
