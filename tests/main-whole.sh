@@ -31,7 +31,7 @@ mapfile -t kernels < <("$LAB_ROOT/kernels/build.sh" --list | cut -f1)
 # What each kernel must have measured: the suite's runs as the workloads
 # declare them (`folio-lab list --json`: suites x where x bench arguments),
 # each variant (--variant all: every one) and mode, at every worker count
-# with the suite's repetitions (handoff: 1). Natively, a workload whose
+# with the suite's repetitions (or the line's own --reps). Natively, a workload whose
 # requirement is missing here (module: /dev/folio_lab) is skipped.
 check_label() {
 	local l=$1 where=$2 wl args variants mode v want_reps got n=0
@@ -52,8 +52,9 @@ check_label() {
 				| group_by(.workers) | map({w: .[0].workers, reps: ([.[].rep] | unique | length)})' \
 				"$out/samples.jsonl")
 			[ "$got" != "[]" ] || fail "$l: no records of $wl $v ($mode)"
+			# A suite line's own --reps wins (handoff, torture: 1).
 			local want=$want_reps
-			[ "$wl" != handoff ] || want=1
+			[[ ! $args =~ --reps\ ([0-9]+) ]] || want=${BASH_REMATCH[1]}
 			jq -e --argjson r "$want" 'all(.[]; .reps == $r)' <<<"$got" >/dev/null ||
 				fail "$l: $wl $v ($mode): repetitions per worker count $got, the $suite suite has $want"
 			n=$((n + 1))
