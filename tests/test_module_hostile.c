@@ -630,7 +630,12 @@ static void test_setup_race(void)
 	for (int i = 0; i < 4; i++)
 		close(x[i].fd);
 	after = free_and_pcp(&pcp);
-	check(labs(before - after) < 1024,
+	/*
+	 * A leak shows as pages missing; more free pages afterwards is the
+	 * kernel giving back what it held (as at the end of the test: +2034
+	 * pages seen here once with memcg and compaction in the guest config).
+	 */
+	check(before - after < 1024,
 	      "their pages came back (free + per-cpu lists %ld -> %ld)", before, after);
 	pthread_barrier_destroy(&race_barrier);
 }
