@@ -12,7 +12,7 @@ DEPS=(cmake make gcc pkg-config libhwloc-dev hwloc liburing-dev libjson-c-dev
 	gnuplot-nox linux-perf qemu-system-x86 busybox-static linux-source-6.12
 	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils rsync dwarves
 	spin python3-scipy chromium file jq libsqlite3-dev sqlite3 lava-common
-	dpkg-dev debhelper)
+	dpkg-dev debhelper libnuma-dev libcap-dev)
 
 log() { printf '[folio-lab] %s\n' "$*" >&2; }
 die() { printf 'folio-lab: %s\n' "$*" >&2; exit 2; }
