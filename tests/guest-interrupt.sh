@@ -33,12 +33,24 @@ mode=${1:?usage: guest-interrupt.sh oops|stall|sigint|sigint-boot|sigint-build|r
 # files are in it).
 qemu_left() { ps -eo pid=,args= | grep -F -- "$1" | grep -F qemu-system | grep -v grep || true; }
 
+# build_module TREE NAME: the module source on stdin, built against TREE in
+# $TEST_TMP/NAME; fails the test with the build log if it does not build.
+build_module() {
+	local tree=$1 name=$2 mod=$TEST_TMP/$2
+	mkdir -p "$mod"
+	cat >"$mod/$name.c"
+	echo "obj-m := $name.o" >"$mod/Kbuild"
+	make -C "$tree" M="$mod" modules >"$mod/build.log" 2>&1 || {
+		cat "$mod/build.log"
+		fail "building the $name module failed"
+	}
+}
+
 case "$mode" in
 oops)
 	tree=$(kernel_tree base) || fail "no base kernel"
 	mod=$TEST_TMP/oops
-	mkdir -p "$mod"
-	cat >"$mod/oops.c" <<'EOF'
+	build_module "$tree" oops <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
 /* Oopses on load: a read through the address in the addr parameter (0). */
 #include <linux/module.h>
@@ -53,11 +65,6 @@ module_init(oops_init);
 MODULE_DESCRIPTION("folio-lab test: an oops on load");
 MODULE_LICENSE("GPL");
 EOF
-	echo 'obj-m := oops.o' >"$mod/Kbuild"
-	make -C "$tree" M="$mod" modules >"$mod/build.log" 2>&1 || {
-		cat "$mod/build.log"
-		fail "building the oops module failed"
-	}
 	cat >"$TEST_TMP/oops.sh" <<'EOF'
 #!/bin/sh
 grep -o 'oops=panic' /proc/cmdline
@@ -92,8 +99,7 @@ EOF
 stall)
 	tree=$(kernel_tree base) || fail "no base kernel"
 	mod=$TEST_TMP/stall
-	mkdir -p "$mod"
-	cat >"$mod/stall.c" <<'EOF'
+	build_module "$tree" stall <<'EOF'
 // SPDX-License-Identifier: GPL-2.0
 /* Stalls on load: spins with preemption off for up to `seconds`. */
 #include <linux/jiffies.h>
@@ -115,11 +121,6 @@ module_init(stall_init);
 MODULE_DESCRIPTION("folio-lab test: a CPU stall on load");
 MODULE_LICENSE("GPL");
 EOF
-	echo 'obj-m := stall.o' >"$mod/Kbuild"
-	make -C "$tree" M="$mod" modules >"$mod/build.log" 2>&1 || {
-		cat "$mod/build.log"
-		fail "building the stall module failed"
-	}
 	cat >"$TEST_TMP/stall.sh" <<'EOF'
 #!/bin/sh
 grep -o 'panic_on_rcu_stall=1' /proc/cmdline
