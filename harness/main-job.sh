@@ -294,11 +294,15 @@ else
 fi
 phase_done() { [ "$resume" = 1 ] && [ -f "$job/done/$1" ]; }
 mark_done() { : >"$job/done/$1"; }
+# have_label L: DIR has records of kernel label L.
+have_label() {
+	[ -f "$out/samples.jsonl" ] &&
+		jq -en --arg l "$1" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1
+}
 # drop_label LABEL: LABEL's records and provenance out of DIR.
 drop_label() {
 	local l=$1 tmp
-	if [ -f "$out/samples.jsonl" ] &&
-		jq -en --arg l "$l" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1; then
+	if have_label "$l"; then
 		tmp=$(mktemp "$out/.samples.XXXXXX")
 		jq -c --arg l "$l" 'select(.kernel != $l)' "$out/samples.jsonl" >"$tmp"
 		mv "$tmp" "$out/samples.jsonl"
@@ -310,8 +314,7 @@ drop_label() {
 	fi
 }
 if [ -n "$label" ]; then
-	if [ -f "$out/samples.jsonl" ] &&
-		jq -en --arg l "$label" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1; then
+	if have_label "$label"; then
 		[ "$replace" = 1 ] || [ "$resume" = 1 ] ||
 			die "$out already has records of '$label': another label, another --out, or --replace-label"
 		phase_done native || {
@@ -343,8 +346,7 @@ if [ "$guests" = 1 ] && [ ${#kernels[@]} -eq 0 ]; then
 fi
 if [ -z "$baseline" ] && [ -n "$label" ]; then
 	baseline=$label
-	if [ "$label" != base ] && [ -f "$out/samples.jsonl" ] &&
-		jq -en 'any(inputs; .kernel == "base")' "$out/samples.jsonl" >/dev/null 2>&1; then
+	if [ "$label" != base ] && have_label base; then
 		baseline=base
 	fi
 fi
@@ -389,11 +391,6 @@ elif [ "$native" = 1 ]; then
 	fi
 fi
 
-# have_label L: DIR has records of kernel label L.
-have_label() {
-	[ -f "$out/samples.jsonl" ] &&
-		jq -en --arg l "$1" 'any(inputs; .kernel == $l)' "$out/samples.jsonl" >/dev/null 2>&1
-}
 # early_headline LABEL: LABEL against the baseline, as soon as both are
 # measured (a first answer before the whole job ends; compare.md comes later).
 early_headline() {
